@@ -1,0 +1,100 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "waihu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "waihu", targets: ["waihu"]),
+        .library(name: "WaihuCore", targets: ["WaihuCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "WaihuCore",
+            exclude: ["Resources/README.md"],
+            resources: [.copy("Resources/phone-directory.bin")]
+        ),
+        .target(
+            name: "WaihuStore",
+            dependencies: [
+                "WaihuCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "WaihuConfig",
+            dependencies: [
+                "WaihuCore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "WaihuServer",
+            dependencies: [
+                "WaihuCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        .executableTarget(
+            name: "waihu",
+            dependencies: [
+                "WaihuCore",
+                "WaihuStore",
+                "WaihuConfig",
+                "WaihuServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "waihu-bench",
+            dependencies: ["WaihuCore", "WaihuStore"],
+            path: "Benchmarks/waihu-bench"
+        ),
+        .testTarget(
+            name: "WaihuCoreTests",
+            dependencies: ["WaihuCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "WaihuStoreTests",
+            dependencies: ["WaihuCore", "WaihuStore"]
+        ),
+        .testTarget(
+            name: "WaihuConfigTests",
+            dependencies: ["WaihuConfig"]
+        ),
+        .testTarget(
+            name: "WaihuServerTests",
+            dependencies: [
+                "WaihuCore",
+                "WaihuStore",
+                "WaihuServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)
