@@ -52,7 +52,7 @@ public struct CSVReader: Sendable {
             let startOffset = offset
             switch readRecord() {
             case let .success(fields):
-                if fields.allSatisfy { $0.isEmpty } { continue }
+                if fields.allSatisfy({ $0.isEmpty }) { continue }
                 return .success(CSVRecord(line: startLine, fields: fields))
             case let .failure(failure):
                 skipPhysicalLine(from: startOffset, line: startLine)
@@ -107,6 +107,9 @@ public struct CSVReader: Sendable {
                     return .failure(RecordFailure(message: "field \(column) opens a quote on line \(quoteLine) that is never closed"))
                 }
                 if offset < bytes.count, bytes[offset] != delimiter, bytes[offset] != CSVReader.lf, bytes[offset] != CSVReader.cr {
+                    if quoteLine != line {
+                        return .failure(RecordFailure(message: "field \(column) opens a quote on line \(quoteLine) that is not closed on that line (the next quote, on line \(line), is followed by more text)"))
+                    }
                     return .failure(RecordFailure(message: "field \(column) has text after its closing quote; double a quote inside a quoted field (\"\")"))
                 }
             } else {

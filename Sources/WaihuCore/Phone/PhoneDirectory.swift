@@ -30,7 +30,8 @@ public struct PhoneDirectory: Sendable {
     /// Key: `PrefixKey` of an E.164 prefix outside +86. Value: IANA time zones.
     let timeZonesByPrefix: [UInt64: [String]]
 
-    static let chinaTimeZone = "Asia/Shanghai"
+    static let china = "CN"
+    static let chinaTimeZones = ["Asia/Shanghai"]
 
     /// Where the bundled directory file is installed.
     static var resourceURL: URL? { Bundle.module.url(forResource: "phone-directory", withExtension: "bin") }
@@ -189,52 +190,44 @@ public struct PhoneDirectory: Sendable {
     }
 
     /// Describes a parsed number: carrier, province, city, area code, region group, time zones.
+    /// Strings come from the tables; nothing is allocated but the answer.
     public func info(for number: PhoneNumber) -> PhoneInfo {
         guard number.isChinese else {
             let code = number.countryCode
             return PhoneInfo(
-                number: number, national: "+\(code) \(number.nationalSignificantNumber)",
-                carrier: nil, network: nil, location: nil, areaCode: nil,
+                number: number, carrier: nil, network: nil, location: nil, areaCode: nil, areaCodeLength: 0,
                 region: countries[code], timeZones: internationalTimeZones(number))
         }
         let nsnLength = number.digitCount - 2
         let nsn = number.e164Digits % pow10(nsnLength)
-        let text = String(nsn)
         // Local 96xxx service numbers carry an area code; nationwide 95xxx(x) and 950… do not.
         let hasAreaCode = number.kind == .fixedLine
-            || (number.kind == .enterpriseService && nsnLength > 6 && !text.hasPrefix("950"))
-        switch number.kind {
-        case _ where hasAreaCode:
+            || (number.kind == .enterpriseService && nsnLength > 6 && nsn / pow10(nsnLength - 3) != 950)
+        if hasAreaCode {
             let location = fixedLineLocation(nsn, length: nsnLength)
-            let areaCodeLength = text.hasPrefix("10") || text.hasPrefix("2") ? 2 : 3
-            let areaCode = "0" + text.prefix(areaCodeLength)
+            let first = nsn / pow10(nsnLength - 1), firstTwo = nsn / pow10(nsnLength - 2)
+            let areaCodeLength = firstTwo == 10 || first == 2 ? 2 : 3
             return PhoneInfo(
-                number: number, national: "\(areaCode)-\(text.dropFirst(areaCodeLength))",
-                carrier: nil, network: nil, location: location, areaCode: areaCode,
-                region: "CN", timeZones: [Self.chinaTimeZone])
+                number: number, carrier: nil, network: nil, location: location,
+                areaCode: location?.areaCode ?? "0" + String(nsn / pow10(nsnLength - areaCodeLength)),
+                areaCodeLength: areaCodeLength, region: Self.china, timeZones: Self.chinaTimeZones)
+        }
+        switch number.kind {
         case .mobile, .virtualOperator:
-            let first7 = Int(nsn / 10_000)
-            let locationIndex = Int(mobileLocations[first7 - 1_000_000])
+            let locationIndex = Int(mobileLocations[Int(nsn / 10_000) - 1_000_000])
             let carrierIndex = Int(mobileCarriers[Int(nsn / 10_000_000) - 1_000])
             let carrierName = carrierIndex == 0 ? nil : carrierNames[carrierIndex - 1]
             let location = locationIndex == 0 ? nil : locations[locationIndex - 1]
-            let national = "\(text.prefix(3)) \(text.dropFirst(3).prefix(4)) \(text.suffix(4))"
             let virtual = number.kind == .virtualOperator
             return PhoneInfo(
-                number: number, national: national,
-                carrier: virtual ? PhoneInfo.virtualOperatorCarrier : carrierName,
-                network: virtual ? carrierName : nil,
-                location: location, areaCode: location.flatMap { $0.areaCode.isEmpty ? nil : $0.areaCode },
-                region: "CN", timeZones: [Self.chinaTimeZone])
-        case .hotline400, .freephone800:
-            return PhoneInfo(
-                number: number, national: "\(text.prefix(3))-\(text.dropFirst(3).prefix(3))-\(text.suffix(4))",
-                carrier: nil, network: nil, location: nil, areaCode: nil,
-                region: "CN", timeZones: [Self.chinaTimeZone])
+                number: number, carrier: virtual ? PhoneInfo.virtualOperatorCarrier : carrierName,
+                network: virtual ? carrierName : nil, location: location,
+                areaCode: location.flatMap { $0.areaCode.isEmpty ? nil : $0.areaCode }, areaCodeLength: 0,
+                region: Self.china, timeZones: Self.chinaTimeZones)
         default:
             return PhoneInfo(
-                number: number, national: text, carrier: nil, network: nil, location: nil, areaCode: nil,
-                region: "CN", timeZones: [Self.chinaTimeZone])
+                number: number, carrier: nil, network: nil, location: nil, areaCode: nil, areaCodeLength: 0,
+                region: Self.china, timeZones: Self.chinaTimeZones)
         }
     }
 
@@ -273,37 +266,62 @@ struct DigitScan {
     var plus = false
 
     init(_ text: some StringProtocol) throws(PhoneNumberError) {
+        // Native strings are scanned in place; others (bridged, lazily decoded) through a copy.
+        let scanned = text.utf8.withContiguousStorageIfAvailable { bytes in
+            Result { () throws(PhoneNumberError) in try scan(bytes) }
+        } ?? Array(text.utf8).withUnsafeBufferPointer { bytes in
+            Result { () throws(PhoneNumberError) in try scan(bytes) }
+        }
+        try scanned.get()
+    }
+
+    /// Reads UTF-8 bytes: ASCII directly, other scalars decoded (full-width digits, CJK separators).
+    private mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(PhoneNumberError) {
+        var index = 0
         var position = 0
-        var rest = Substring(text)
-        if let first = rest.first, first == "t" || first == "T", rest.lowercased().hasPrefix("tel:") {
-            rest = rest.dropFirst(4)
+        if bytes.count >= 4, bytes[0] | 0x20 == 0x74, bytes[1] | 0x20 == 0x65, bytes[2] | 0x20 == 0x6C, bytes[3] == 0x3A {
+            index = 4  // tel:
             position = 4
         }
-        for scalar in rest.unicodeScalars {
-            position += 1
-            let v = scalar.value
-            var digit: UInt64
-            switch v {
-            case 0x30...0x39: digit = UInt64(v - 0x30)
-            case 0xFF10...0xFF19: digit = UInt64(v - 0xFF10)  // full-width ０-９
-            case 0x2B, 0xFF0B:  // + ＋
-                if count > 0 || plus { throw .misplacedPlus(position: position) }
-                plus = true
-                continue
-            case 0x20, 0x09, 0xA0, 0x3000, 0xFEFF, 0x200B,  // spaces, BOM, zero-width space
-                 0x2D, 0x2010...0x2015, 0x2212, 0xFF0D,  // hyphens and dashes
-                 0x2E, 0x2F, 0x28, 0x29, 0xFF08, 0xFF09, 0xFF0E:  // . / ( ) （ ） ．
-                continue
-            default:
-                if count > 0 && (v == 0x8F6C || v == 0x23 || v == 0x2C || v == 0x3B || v == 0x78 || v == 0x58
-                    || v == 0x65 || v == 0x45 || v == 0x5206 || v == 0x3001 || v == 0xFF0C) {
-                    throw .hasExtension  // 转, 分机, #, ',', ';', x, ext …
-                }
-                throw .invalidCharacter(Character(scalar), position: position)
+        while index < bytes.count {
+            let lead = bytes[index]
+            var scalar = UInt32(lead)
+            if lead < 0x80 {
+                index += 1
+            } else {
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                guard index + length <= bytes.count else { throw .invalidCharacter("\u{FFFD}", position: position + 1) }
+                scalar = UInt32(lead) & (0xFF >> (length + 1))
+                for offset in 1..<length { scalar = scalar << 6 | UInt32(bytes[index + offset] & 0x3F) }
+                index += length
             }
-            count += 1
-            if count <= 19 { value = value &* 10 &+ digit }
+            position += 1
+            try take(scalar, position: position)
         }
+    }
+
+    private mutating func take(_ v: UInt32, position: Int) throws(PhoneNumberError) {
+        let digit: UInt64
+        switch v {
+        case 0x30...0x39: digit = UInt64(v - 0x30)
+        case 0xFF10...0xFF19: digit = UInt64(v - 0xFF10)  // full-width ０-９
+        case 0x2B, 0xFF0B:  // + ＋
+            if count > 0 || plus { throw .misplacedPlus(position: position) }
+            plus = true
+            return
+        case 0x20, 0x09, 0xA0, 0x3000, 0xFEFF, 0x200B,  // spaces, BOM, zero-width space
+             0x2D, 0x2010...0x2015, 0x2212, 0xFF0D,  // hyphens and dashes
+             0x2E, 0x2F, 0x28, 0x29, 0xFF08, 0xFF09, 0xFF0E:  // . / ( ) （ ） ．
+            return
+        default:
+            if count > 0 && (v == 0x8F6C || v == 0x23 || v == 0x2C || v == 0x3B || v == 0x78 || v == 0x58
+                || v == 0x65 || v == 0x45 || v == 0x5206 || v == 0x3001 || v == 0xFF0C) {
+                throw .hasExtension  // 转, 分机, #, ',', ';', x, ext …
+            }
+            throw .invalidCharacter(Character(Unicode.Scalar(v) ?? "\u{FFFD}"), position: position)
+        }
+        count += 1
+        if count <= 19 { value = value &* 10 &+ digit }
     }
 
     /// The digit at `index` (0-based), counting leading zeros.

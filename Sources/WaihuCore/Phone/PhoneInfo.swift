@@ -5,8 +5,6 @@ public struct PhoneInfo: Sendable, Hashable, Encodable {
 
     /// The number itself.
     public let number: PhoneNumber
-    /// The number as written at home: `138 0013 8000`, `0755-88881234`, `400-810-8888`.
-    public let national: String
     /// 中国移动, 中国联通, 中国电信, 中国广电, or 虚拟运营商; nil where unknown (fixed lines, 400 …).
     public let carrier: String?
     /// For virtual-operator numbers: the host network the number runs on.
@@ -24,12 +22,15 @@ public struct PhoneInfo: Sendable, Hashable, Encodable {
     /// IANA time zones the number may be in (one for China: Asia/Shanghai).
     public let timeZones: [String]
 
+    /// Digits of the area code within the national number (2 or 3); 0 for numbers without one.
+    let areaCodeLength: Int
+
     init(
-        number: PhoneNumber, national: String, carrier: String?, network: String?,
-        location: PhoneDirectory.Location?, areaCode: String?, region: String?, timeZones: [String]
+        number: PhoneNumber, carrier: String?, network: String?, location: PhoneDirectory.Location?,
+        areaCode: String?, areaCodeLength: Int, region: String?, timeZones: [String]
     ) {
         self.number = number
-        self.national = national
+        self.areaCodeLength = areaCodeLength
         self.carrier = carrier
         self.network = network
         self.province = location?.province
@@ -42,6 +43,23 @@ public struct PhoneInfo: Sendable, Hashable, Encodable {
 
     /// The E.164 form: `+8613800138000`.
     public var e164: String { number.e164 }
+
+    /// The number as written at home: `138 0013 8000`, `0755-88881234`, `400-810-8888`.
+    public var national: String {
+        let digits = number.nationalSignificantNumber
+        guard number.isChinese else { return "+\(number.countryCode) \(digits)" }
+        if areaCodeLength > 0 {
+            return "0\(digits.prefix(areaCodeLength))-\(digits.dropFirst(areaCodeLength))"
+        }
+        switch kind {
+        case .mobile, .virtualOperator:
+            return "\(digits.prefix(3)) \(digits.dropFirst(3).prefix(4)) \(digits.suffix(4))"
+        case .hotline400, .freephone800:
+            return "\(digits.prefix(3))-\(digits.dropFirst(3).prefix(3))-\(digits.suffix(4))"
+        default:
+            return digits
+        }
+    }
     /// The kind of number.
     public var kind: PhoneNumberKind { number.kind }
     /// The regional group (大区) of the province.

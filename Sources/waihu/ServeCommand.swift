@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import WaihuConfig
+import WaihuCore
+import WaihuServer
+import WaihuStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP API (see /openapi.yaml) until SIGINT or SIGTERM.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Address to listen on (default 127.0.0.1). Also WAIHU_HOST.")
+    var host: String?
+
+    @Option(help: "Port to listen on (default 8080). Also WAIHU_PORT.")
+    var port: Int?
+
+    func run() async throws {
+        let configuration = try store.resolve(host: host, port: port)
+        try await Server(configuration: configuration).run { _ in }
+    }
+}
+
+/// The running server: logging and metrics bootstrapped, store opened, services run until a signal.
+struct Server {
+    let configuration: WaihuConfiguration
+
+    func run(onRunning: @escaping @Sendable (WaihuConfiguration) async -> Void) async throws {
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "waihu")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let policy = try configuration.policy()
+        let database = try configuration.openStore()
+        let dependencies = WaihuServerDependencies(
+            callerNumbers: database, policy: policy, metrics: registry,
+            importLimitBytes: configuration.importLimitBytes)
+        let configuration = configuration
+        let app = try buildApplication(
+            host: configuration.host, port: configuration.port, dependencies: dependencies, logger: logger,
+            onServerRunning: { await onRunning(configuration) })
+        logger.info("waihu \(WaihuVersion.current) starting", metadata: [
+            "database": .string(configuration.databasePath), "policy": .string("\(policy.version) (\(policy.digest.prefix(12)))"),
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            printError("waihu: \(configuration.host):\(configuration.port) is already in use; choose another port with --port")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import WaihuCore
+@testable import WaihuConfig
+
+/// Writes `text` to a new temporary file and returns its path.
+func temporaryFile(_ text: String, name: String = "waihu.yaml") throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("waihu-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let url = folder.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("defaults apply without a file, environment or flags")
+    func defaults() throws {
+        let configuration = try WaihuConfiguration.resolve(configPath: nil, environment: [:], flags: .init())
+        #expect(configuration == WaihuConfiguration())
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.databasePath == "waihu-data/waihu.sqlite")
+        #expect(try configuration.loadPolicy() == .defaults)
+    }
+
+    @Test("file, then environment, then flags; paths in the file are relative to it")
+    func precedence() throws {
+        let path = try temporaryFile("""
+            server:
+              host: 0.0.0.0
+              port: 9000
+            database:
+              path: data/pool.sqlite
+            policy: policy.yaml
+            log:
+              level: debug
+            """)
+        let folder = (path as NSString).deletingLastPathComponent
+        let fromFile = try WaihuConfiguration.resolve(configPath: path, environment: [:], flags: .init())
+        #expect(fromFile.host == "0.0.0.0")
+        #expect(fromFile.port == 9000)
+        #expect(fromFile.databasePath == "\(folder)/data/pool.sqlite")
+        #expect(fromFile.policyPath == "\(folder)/policy.yaml")
+        #expect(fromFile.logLevel == "debug")
+
+        let environment = ["WAIHU_CONFIG": path, "WAIHU_PORT": "9100", "WAIHU_DB": "/tmp/env.sqlite"]
+        let fromEnvironment = try WaihuConfiguration.resolve(configPath: nil, environment: environment, flags: .init())
+        #expect(fromEnvironment.port == 9100)
+        #expect(fromEnvironment.databasePath == "/tmp/env.sqlite")
+        #expect(fromEnvironment.host == "0.0.0.0")
+
+        let fromFlags = try WaihuConfiguration.resolve(
+            configPath: nil, environment: environment, flags: .init(port: 9200, databasePath: "flag.sqlite"))
+        #expect(fromFlags.port == 9200)
+        #expect(fromFlags.databasePath == "flag.sqlite")
+    }
+
+    @Test("bad settings are refused, naming the file, line and key", arguments: [
+        ("server:\n  port: eighty\n", "waihu.yaml:2: 'server.port' must be a whole number, not 'eighty'"),
+        ("server:\n  port: 70000\n", "'server.port' is 70000; it must be between 1 and 65535"),
+        ("server:\n  hots: x\n", "unknown key 'server.hots'"),
+        ("databse:\n  path: x\n", "unknown key 'databse'"),
+        ("log:\n  level: loud\n", "'log.level' is 'loud'"),
+        ("server: 8080\n", "'server' must be a mapping"),
+        ("sip:\n  password: hunter2\n", "'password' looks like a secret; secrets are read from the environment only"),
+        ("server: [\n", "not valid YAML"),
+    ])
+    func badFile(_ text: String, _ message: String) throws {
+        let path = try temporaryFile(text)
+        #expect { try WaihuConfiguration.resolve(configPath: path, environment: [:], flags: .init()) } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test("bad environment values and flags are refused")
+    func badEnvironment() {
+        #expect { try WaihuConfiguration.resolve(configPath: nil, environment: ["WAIHU_PORT": "http"], flags: .init()) } throws: {
+            "\($0)".contains("WAIHU_PORT=http is not a port")
+        }
+        #expect { try WaihuConfiguration.resolve(configPath: nil, environment: [:], flags: .init(port: 0)) } throws: {
+            "\($0)".contains("--port 0 is out of range")
+        }
+        #expect { try WaihuConfiguration.resolve(configPath: nil, environment: ["WAIHU_LOG_LEVEL": "chatty"], flags: .init()) } throws: {
+            "\($0)".contains("WAIHU_LOG_LEVEL 'chatty' is not a log level")
+        }
+        #expect { try WaihuConfiguration.resolve(configPath: "/nonexistent/waihu.yaml", environment: [:], flags: .init()) } throws: {
+            "\($0)".contains("cannot be read")
+        }
+    }
+}
+
+@Suite("Policy file")
+struct PolicyFileTests {
+    @Test("values override the rulebook's defaults; version and SHA-256 are stamped")
+    func values() throws {
+        let text = """
+            version: "2026-11-01"
+            pool:
+              defaultDailyCap: 15
+              maximumDailyCap: 30
+              initialStatus: standby
+              allowVirtualForMarketing: true
+            """
+        let policy = try PolicyFile.parse(Data(text.utf8), file: "policy.yaml")
+        #expect(policy.version == "2026-11-01")
+        #expect(policy.pool.defaultDailyCap == 15)
+        #expect(policy.pool.maximumDailyCap == 30)
+        #expect(policy.pool.initialStatus == .standby)
+        #expect(policy.pool.allowVirtualForMarketing)
+        // SHA-256 of the exact bytes: the same file gives the same digest, any change another.
+        #expect(policy.digest.count == 64)
+        #expect(try PolicyFile.parse(Data(text.utf8), file: "policy.yaml").digest == policy.digest)
+        #expect(try PolicyFile.parse(Data((text + "\n").utf8), file: "policy.yaml").digest != policy.digest)
+    }
+
+    @Test("missing keys keep the defaults")
+    func defaultsKept() throws {
+        let policy = try PolicyFile.parse(Data("version: v1\n".utf8), file: "policy.yaml")
+        #expect(policy.pool == PoolPolicy())
+        #expect(policy.pool.defaultDailyCap == 20)  // RULES P3
+    }
+
+    @Test("bad policies are refused with the key and the problem", arguments: [
+        ("pool:\n  defaultDailyCap: 20\n", "'version' is required"),
+        ("version: v1\npool:\n  defaultDailyCap: twenty\n", "policy.yaml:3: 'pool.defaultDailyCap' must be a whole number, not 'twenty'"),
+        ("version: v1\npool:\n  defaultDailyCap: 50\n  maximumDailyCap: 40\n", "'pool.defaultDailyCap' (50) is above 'pool.maximumDailyCap' (40)"),
+        ("version: v1\npool:\n  initialStatus: retired\n", "new numbers start warming, active or standby"),
+        ("version: v1\npool:\n  initialStatus: sleeping\n", "'pool.initialStatus' is 'sleeping'"),
+        ("version: v1\npool:\n  allowVirtualForMarketing: maybe\n", "'pool.allowVirtualForMarketing' must be true or false"),
+        ("version: v1\npool:\n  dailyCap: 20\n", "unknown key 'pool.dailyCap'"),
+        ("version: v1\nnonsense: {}\n", "unknown key 'nonsense'"),
+    ])
+    func bad(_ text: String, _ message: String) {
+        #expect { try PolicyFile.parse(Data(text.utf8), file: "policy.yaml") } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test("a missing policy file is named")
+    func missingFile() {
+        #expect { try PolicyFile.load(path: "/nonexistent/policy.yaml") } throws: { error in
+            "\(error)".contains("/nonexistent/policy.yaml cannot be read")
+        }
+    }
+}
