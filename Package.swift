@@ -100,6 +100,7 @@ let package = Package(
                 "WaihuStore",
                 "WaihuServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

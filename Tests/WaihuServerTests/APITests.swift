@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 import WaihuCore
 import WaihuServer
@@ -16,7 +17,9 @@ func withAPI(
     let store = try SQLiteStore(path: folder.appendingPathComponent("waihu.sqlite").path)
     let dependencies = WaihuServerDependencies(
         callerNumbers: store, clock: { Date(timeIntervalSince1970: 1_795_000_000) }, importLimitBytes: importLimitBytes)
-    let app = try buildApplication(host: "127.0.0.1", port: 0, dependencies: dependencies)
+    var logger = Logger(label: "waihu.test")
+    logger.logLevel = .warning
+    let app = try buildApplication(host: "127.0.0.1", port: 0, dependencies: dependencies, logger: logger)
     try await app.test(.router, test)
 }
 
