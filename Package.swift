@@ -26,8 +26,9 @@ let package = Package(
     targets: [
         .target(
             name: "WaihuCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Resources/README.md"],
-            resources: [.copy("Resources/phone-directory.bin")]
+            resources: [.copy("Resources/phone-directory.bin"), .copy("Resources/holidays-cn.txt")]
         ),
         .target(
             name: "WaihuStore",
@@ -43,6 +44,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .target(
+            name: "WaihuGateways",
+            dependencies: ["WaihuCore"]
         ),
         .target(
             name: "WaihuServer",
@@ -65,6 +70,7 @@ let package = Package(
                 "WaihuStore",
                 "WaihuConfig",
                 "WaihuServer",
+                "WaihuGateways",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -88,6 +94,16 @@ let package = Package(
         .testTarget(
             name: "WaihuStoreTests",
             dependencies: ["WaihuCore", "WaihuStore"]
+        ),
+        .testTarget(
+            name: "ComplianceTests",
+            dependencies: [
+                "WaihuCore",
+                "WaihuStore",
+                "WaihuGateways",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "WaihuConfigTests",

@@ -15,6 +15,8 @@ import WaihuCore
 /// database:
 ///   path: waihu-data/waihu.sqlite
 /// policy: policy.yaml            # relative to this file
+/// sms:
+///   gatewayURL: https://sms.example.com/send   # token: WAIHU_SMS_TOKEN
 /// log:
 ///   level: info
 /// ```
@@ -32,6 +34,10 @@ public struct WaihuConfiguration: Sendable, Equatable {
     public var logLevel = "info"
     /// The largest CSV body an import accepts.
     public var importLimitBytes = 64 << 20
+    /// Where opt-in SMS are POSTed; nil: opt-ins are refused.
+    public var smsGatewayURL: URL?
+    /// The SMS gateway's bearer token, from `WAIHU_SMS_TOKEN` only.
+    public var smsToken: String?
 
     public init() {}
 
@@ -86,6 +92,10 @@ public struct WaihuConfiguration: Sendable, Equatable {
             try database.finish()
         }
         if let policy = try root.string("policy") { policyPath = Self.relative(policy, to: path) }
+        if var sms = try root.section("sms") {
+            if let text = try sms.string("gatewayURL") { smsGatewayURL = try Self.checkURL(text, source: "\(path): 'sms.gatewayURL'") }
+            try sms.finish()
+        }
         if var log = try root.section("log") {
             if let level = try log.choice("level", { Self.logLevels.contains($0) ? $0 : nil }, allowed: Self.logLevels.joined(separator: ", ")) {
                 logLevel = level
@@ -101,6 +111,8 @@ public struct WaihuConfiguration: Sendable, Equatable {
         if let path = environment["WAIHU_DB"] { databasePath = path }
         if let path = environment["WAIHU_POLICY"] { policyPath = path }
         if let level = environment["WAIHU_LOG_LEVEL"] { logLevel = try Self.checkLevel(level, source: "WAIHU_LOG_LEVEL") }
+        if let text = environment["WAIHU_SMS_GATEWAY_URL"] { smsGatewayURL = try Self.checkURL(text, source: "WAIHU_SMS_GATEWAY_URL") }
+        if let token = environment["WAIHU_SMS_TOKEN"], !token.isEmpty { smsToken = token }
     }
 
     mutating func apply(flags: Flags) throws(ConfigurationError) {
@@ -123,6 +135,13 @@ public struct WaihuConfiguration: Sendable, Equatable {
     private static func checkHost(_ host: String, source: String) throws(ConfigurationError) -> String {
         guard !host.isEmpty, !host.contains(" ") else { throw ConfigurationError("\(source) '\(host)' is not a host name or address") }
         return host
+    }
+
+    private static func checkURL(_ text: String, source: String) throws(ConfigurationError) -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigurationError("\(source) '\(text)' is not an http(s) URL")
+        }
+        return url
     }
 
     private static func checkPort(_ text: String, source: String) throws(ConfigurationError) -> Int {

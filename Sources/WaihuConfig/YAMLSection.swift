@@ -1,13 +1,5 @@
+import WaihuCore
 import Yams
-
-/// A configuration file could not be used. The message names the file, the line, the key and the problem.
-public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}
 
 /// A mapping of a YAML file read key by key: every value's type and range is checked, unknown keys are
 /// refused (a typo must not silently leave a default in force), and errors name the full key path.
@@ -79,6 +71,51 @@ struct YAMLSection {
             throw fail(node, name, "is '\(node.scalar?.string ?? "?")'; use \(allowed)")
         }
         return choice
+    }
+
+    /// A list of text values (`[a, b]` or one per line).
+    mutating func strings(_ name: String) throws(ConfigurationError) -> [String]? {
+        guard let node = value(name) else { return nil }
+        guard let sequence = node.sequence else { throw fail(node, name, "must be a list, such as [marketing, service]") }
+        var values: [String] = []
+        for item in sequence {
+            guard let text = item.scalar?.string else { throw fail(item, name, "must list text values") }
+            values.append(text)
+        }
+        return values
+    }
+
+    /// A list of mappings.
+    mutating func sections(_ name: String) throws(ConfigurationError) -> [YAMLSection]? {
+        guard let node = value(name) else { return nil }
+        guard let sequence = node.sequence else { throw fail(node, name, "must be a list of mappings") }
+        var sections: [YAMLSection] = []
+        for (position, item) in sequence.enumerated() {
+            sections.append(try YAMLSection(file: file, path: "\(key(name))[\(position)]", node: item))
+        }
+        return sections
+    }
+
+    /// A time of day `HH:MM` (24:00 allowed as the end of a day), as seconds after midnight.
+    mutating func timeOfDay(_ name: String) throws(ConfigurationError) -> Int64? {
+        guard let node = value(name) else { return nil }
+        guard let text = node.scalar?.string, let seconds = YAMLSection.parseTimeOfDay(text) else {
+            throw fail(node, name, "is '\(node.scalar?.string ?? "?")'; give a time of day such as 08:00")
+        }
+        return seconds
+    }
+
+    static func parseTimeOfDay(_ text: String) -> Int64? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2, let hours = Int64(parts[0]), let minutes = Int64(parts[1]),
+              (0...24).contains(hours), (0..<60).contains(minutes), hours < 24 || minutes == 0 else { return nil }
+        return hours * 3600 + minutes * 60
+    }
+
+    /// Throws a problem about key `name` of this section.
+    func problem(_ name: String, _ message: String) -> ConfigurationError {
+        let node = mapping[name] ?? Node.mapping(mapping)
+        return fail(node, name, message)
     }
 
     mutating func section(_ name: String) throws(ConfigurationError) -> YAMLSection? {

@@ -14,6 +14,8 @@ struct APIProblem: Error, Sendable {
     var detail: String
     var rule: String?
     var errors: [Components.Schemas.ProblemItem]?
+    /// The request field at fault, for per-item reports.
+    var field: String?
 
     var body: Components.Schemas.Problem {
         .init(
@@ -58,6 +60,26 @@ extension APIProblem {
     }
 }
 
+extension APIProblem {
+    /// The HTTP form of a refused compliance input.
+    init(_ error: ComplianceInputError) {
+        switch error {
+        case .consentNotFound:
+            self.init(status: .notFound, slug: "not-found", title: "No such consent", detail: error.description)
+        case .consentAlreadyRevoked:
+            self.init(status: .conflict, slug: "already-revoked", title: "Already revoked", detail: error.description)
+        case .optInNotFound:
+            self.init(status: .notFound, slug: "not-found", title: "No such opt-in", detail: error.description)
+        case .notOnList:
+            self.init(status: .notFound, slug: "not-listed", title: "Not listed", detail: error.description)
+        case .missingEvidence, .evidenceTooLong, .grantedInFuture, .expiresBeforeGranted:
+            self.init(status: .unprocessableContent, slug: "invalid-consent", title: "Invalid consent", detail: error.description, rule: "C1")
+        case .invalidPhone, .unknownValue, .invalidTimestamp, .negativeDuration:
+            self.init(status: .unprocessableContent, slug: "invalid-input", title: "Invalid input", detail: error.description)
+        }
+    }
+}
+
 extension APIProblem: HTTPResponseConvertible {
     var httpStatus: HTTPResponse.Status { status }
     var httpHeaderFields: HTTPFields { [.contentType: "application/problem+json"] }
@@ -91,6 +113,7 @@ struct ProblemMiddleware: ServerMiddleware {
         let underlying = (error as? ServerError)?.underlyingError ?? error
         if let problem = underlying as? APIProblem { return problem }
         if let error = underlying as? CallerNumberError { return APIProblem(error) }
+        if let error = underlying as? ComplianceInputError { return APIProblem(error) }
         if let error = underlying as? DecodingError { return .badRequest("the request body is malformed: \(describe(error))") }
         if let server = error as? ServerError, (400..<500).contains(server.httpStatus.code) {
             return APIProblem(

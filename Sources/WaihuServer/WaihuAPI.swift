@@ -9,10 +9,10 @@ import WaihuCore
 struct WaihuAPI: APIProtocol {
     let dependencies: WaihuServerDependencies
 
-    private var directory: PhoneDirectory { dependencies.directory }
+    var directory: PhoneDirectory { dependencies.directory }
     private var store: any CallerNumberStore { dependencies.callerNumbers }
     private var policy: PoolPolicy { dependencies.policy.pool }
-    private var now: Date { dependencies.clock() }
+    var now: Date { dependencies.clock() }
 
     // MARK: - Operations
 
@@ -135,7 +135,7 @@ struct WaihuAPI: APIProtocol {
         }
     }
 
-    private func collect(_ body: HTTPBody, limit: Int) async throws -> [UInt8] {
+    func collect(_ body: HTTPBody, limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         for try await chunk in body {
             guard bytes.count + chunk.count <= limit else {

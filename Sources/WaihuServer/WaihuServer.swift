@@ -10,7 +10,11 @@ import WaihuCore
 public struct WaihuServerDependencies: Sendable {
     public var directory: PhoneDirectory
     public var callerNumbers: any CallerNumberStore
-    public var policy: Policy
+    /// The compliance gate, with its index loaded.
+    public var compliance: ComplianceGate
+    /// SMS double opt-in, over the gate and the configured SMS gateway.
+    public var optIns: OptInService
+    public var policy: Policy { compliance.policy }
     /// The time of day, injected so that tests control it.
     public var clock: @Sendable () -> Date
     /// The registry `/metrics` renders; the executable bootstraps swift-metrics with it.
@@ -20,13 +24,15 @@ public struct WaihuServerDependencies: Sendable {
     public var version: String
 
     public init(
-        directory: PhoneDirectory = .bundled, callerNumbers: any CallerNumberStore, policy: Policy = .defaults,
-        clock: @escaping @Sendable () -> Date = { Date() }, metrics: PrometheusCollectorRegistry = .init(),
-        importLimitBytes: Int = 64 << 20, version: String = WaihuVersion.current
+        directory: PhoneDirectory = .bundled, callerNumbers: any CallerNumberStore, compliance: ComplianceGate,
+        optIns: OptInService, clock: @escaping @Sendable () -> Date = { Date() },
+        metrics: PrometheusCollectorRegistry = .init(), importLimitBytes: Int = 64 << 20,
+        version: String = WaihuVersion.current
     ) {
         self.directory = directory
         self.callerNumbers = callerNumbers
-        self.policy = policy
+        self.compliance = compliance
+        self.optIns = optIns
         self.clock = clock
         self.metrics = metrics
         self.importLimitBytes = importLimitBytes

@@ -72,6 +72,7 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX caller_number_event_by_number ON caller_number_event(caller_number_id, id);
                 """)
         }
+        registerComplianceMigration(&migrator)
         return migrator
     }
 }

@@ -7,6 +7,7 @@ import NIOCore
 import Prometheus
 import ServiceLifecycle
 import WaihuConfig
+import WaihuGateways
 import WaihuCore
 import WaihuServer
 import WaihuStore
@@ -45,10 +46,19 @@ struct Server {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let policy = try configuration.policy()
         let database = try configuration.openStore()
-        let dependencies = WaihuServerDependencies(
-            callerNumbers: database, policy: policy, metrics: registry,
-            importLimitBytes: configuration.importLimitBytes)
+        let started = ContinuousClock.now
+        let gate = try await ComplianceGate.load(store: database, policy: policy, now: Date())
+        let sizes = gate.snapshot().sizes
+        logger.info("compliance index loaded", metadata: [
+            "doNotCall": "\(sizes.doNotCall)", "consentHolders": "\(sizes.consentHolders)",
+            "recentCallees": "\(sizes.callees)", "took": "\(ContinuousClock.now - started)",
+        ])
         let configuration = configuration
+        let gateway = configuration.smsGatewayURL.map { HTTPSMSGateway(url: $0, token: configuration.smsToken) }
+        let dependencies = WaihuServerDependencies(
+            callerNumbers: database, compliance: gate,
+            optIns: OptInService(gate: gate, store: database, gateway: gateway), metrics: registry,
+            importLimitBytes: configuration.importLimitBytes)
         let app = try buildApplication(
             host: configuration.host, port: configuration.port, dependencies: dependencies, logger: logger,
             onServerRunning: { await onRunning(configuration) })

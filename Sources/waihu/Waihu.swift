@@ -9,6 +9,9 @@ struct Waihu: AsyncParsableCommand {
         abstract: "Compliant outbound calling: number pool, compliance gate, dialer (外呼).",
         discussion: "Start with `waihu demo`. Rule ids (P3, C6 …) refer to the rulebook.",
         version: WaihuVersion.current,
-        subcommands: [DemoCommand.self, LookupCommand.self, NumbersCommand.self, ServeCommand.self]
+        subcommands: [
+            DemoCommand.self, LookupCommand.self, NumbersCommand.self, CheckCommand.self, ConsentCommand.self,
+            DoNotCallCommand.self, ScrubCommand.self, ServeCommand.self,
+        ]
     )
 }

@@ -137,6 +137,87 @@ struct PolicyFileTests {
         }
     }
 
+    @Test("policy.example.yaml holds exactly the rulebook's defaults")
+    func exampleIsDefaults() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("policy.example.yaml")
+        let example = try PolicyFile.load(path: url.path)
+        #expect(example.version == "example")
+        #expect(example.pool == Policy.defaults.pool)
+        #expect(example.compliance == Policy.defaults.compliance)
+        #expect(example.calendar == Policy.defaults.calendar)
+    }
+
+    @Test("compliance settings are read with their units")
+    func complianceValues() throws {
+        let text = """
+            version: v2
+            hours:
+              start: "08:30"
+              end: "20:30"
+              elderlyAge: 65
+              goldenHours: ["10:00-11:30"]
+              extraHolidays: ["2027-01-01", "2027-02-06..2027-02-08"]
+              extraWorkdays: ["2027-02-14"]
+            frequency:
+              perCalendarDay: 2
+              windows:
+                - { days: 7, max: 4 }
+                - { minutes: 10, max: 2 }
+              minimumGapHours: 12
+              purposeGapHours: { marketing: 72, service: 1 }
+            consent:
+              requiredFor: [marketing, service]
+              requireSeparate: false
+            lists:
+              refusal: { blocks: [marketing, service], lockDays: 90 }
+              invalid: { lockDays: forever }
+            retention:
+              personalDataDays: 180
+            """
+        let policy = try PolicyFile.parse(Data(text.utf8), file: "policy.yaml")
+        let compliance = policy.compliance
+        #expect(compliance.hours.start == 8 * 3600 + 1800)
+        #expect(compliance.hours.end == 20 * 3600 + 1800)
+        #expect(compliance.hours.elderlyAge == 65)
+        #expect(compliance.hours.goldenHours == [36_000..<41_400])
+        #expect(compliance.frequency.perCalendarDay == 2)
+        #expect(compliance.frequency.windows == [.init(seconds: 7 * 86_400, limit: 4), .init(seconds: 600, limit: 2)])
+        #expect(compliance.frequency.minimumGap == 12 * 3600)
+        #expect(compliance.frequency.purposeGaps == [.marketing: 72 * 3600, .service: 3600])
+        #expect(compliance.consent.requiredFor == CallPurposes([.marketing, .service]))
+        #expect(!compliance.consent.requireSeparate)
+        #expect(compliance.lists.refusalBlocks == CallPurposes([.marketing, .service]))
+        #expect(compliance.lists.refusalLockDays == 90)
+        #expect(compliance.lists.invalidLockDays == nil)
+        #expect(compliance.retention.personalDataDays == 180)
+        // Extra days extend the calendar without a new build.
+        #expect(policy.calendar.kind(ofDay: CivilDate("2027-02-07")!.dayNumber) == .holiday("policy"))
+        #expect(policy.calendar.kind(ofDay: CivilDate("2027-02-14")!.dayNumber) == .makeUpWorkday("policy"))
+        #expect(policy.calendar.covers(day: CivilDate("2027-05-01")!.dayNumber))
+        #expect(!Policy.defaults.calendar.covers(day: CivilDate("2027-05-01")!.dayNumber))
+    }
+
+    @Test("bad compliance settings are refused with the key", arguments: [
+        ("version: v1\nhours:\n  start: \"8am\"\n", "'hours.start' is '8am'; give a time of day such as 08:00"),
+        ("version: v1\nhours:\n  start: \"22:00\"\n", "'hours.start' must be before hours.end"),
+        ("version: v1\nhours:\n  goldenHours: [\"12:00-09:00\"]\n", "give ranges such as 09:00-12:00"),
+        ("version: v1\nhours:\n  extraHolidays: [\"2027-02-30\"]\n", "lists '2027-02-30'"),
+        ("version: v1\nhours:\n  exemptPurposes: [emergency]\n", "'emergency', which is not a purpose"),
+        ("version: v1\nfrequency:\n  windows:\n    - { days: 7 }\n", "'frequency.windows[0].max' is required"),
+        ("version: v1\nfrequency:\n  windows:\n    - { days: 7, hours: 2, max: 3 }\n", "exactly one of days, hours or minutes"),
+        ("version: v1\nfrequency:\n  windows:\n    - { days: 7, max: 20 }\n", "'frequency.windows[0].max' is 20; it must be between 1 and 8"),
+        ("version: v1\nfrequency:\n  purposeGapHours: { sales: 48 }\n", "unknown key 'frequency.purposeGapHours.sales'"),
+        ("version: v1\nconsent:\n  retentionDays: 30\n", "'consent.retentionDays' is 30"),
+        ("version: v1\nlists:\n  refusal: { lockDays: soon }\n", "'lists.refusal.lockDays' is 'soon'"),
+        ("version: v1\nlists:\n  complaint: { lockDays: 30 }\n", "unknown key 'lists.complaint.lockDays'"),
+    ])
+    func badCompliance(_ text: String, _ message: String) {
+        #expect { try PolicyFile.parse(Data(text.utf8), file: "policy.yaml") } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
     @Test("a missing policy file is named")
     func missingFile() {
         #expect { try PolicyFile.load(path: "/nonexistent/policy.yaml") } throws: { error in

@@ -15,8 +15,12 @@ func withAPI(
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let store = try SQLiteStore(path: folder.appendingPathComponent("waihu.sqlite").path)
+    // Thursday 2026-11-19, 23:06:40 in Beijing: outside calling hours.
+    let now = Timestamp(iso8601: "2026-11-19T23:06:40+08:00")!.date
+    let gate = try await ComplianceGate.load(store: store, policy: .defaults, now: now)
     let dependencies = WaihuServerDependencies(
-        callerNumbers: store, clock: { Date(timeIntervalSince1970: 1_795_000_000) }, importLimitBytes: importLimitBytes)
+        callerNumbers: store, compliance: gate, optIns: OptInService(gate: gate, store: store, gateway: nil),
+        clock: { now }, importLimitBytes: importLimitBytes)
     var logger = Logger(label: "waihu.test")
     logger.logLevel = .warning
     let app = try buildApplication(host: "127.0.0.1", port: 0, dependencies: dependencies, logger: logger)

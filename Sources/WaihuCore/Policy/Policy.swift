@@ -8,6 +8,10 @@ public struct Policy: Sendable, Hashable {
     public var digest = "builtin"
     /// The number pool's settings (RULES §1).
     public var pool = PoolPolicy()
+    /// The compliance gate's settings (RULES §2–3).
+    public var compliance = CompliancePolicy()
+    /// Statutory holidays and make-up workdays: the bundled years plus the policy file's extra days.
+    public var calendar = HolidayCalendar.bundled
 
     public init() {}
 

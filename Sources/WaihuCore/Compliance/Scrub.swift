@@ -1,0 +1,294 @@
+import Foundation
+import Synchronization
+
+/// When a contact of a scrubbed list may be called.
+public enum ScrubCategory: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Allowed at the scrub's time.
+    case now
+    /// Allowed later on the same day (callee's time).
+    case laterToday = "later_today"
+    /// Allowed within 7 days.
+    case thisWeek = "this_week"
+    /// Allowed, but more than 7 days away.
+    case later
+    /// Never, as things stand (refusal, complaint, no consent …).
+    case never
+    /// The row holds no valid phone number.
+    case invalid
+}
+
+/// One row of a scrub: the decision for one contact.
+public struct ScrubRow: Sendable, Hashable {
+    public let line: Int
+    public let input: String
+    public let e164: String?
+    public let category: ScrubCategory
+    /// Violation codes (`consent_missing`, `outside_hours` …), empty when allowed.
+    public let codes: [String]
+    /// Rule ids, in the order of `codes`.
+    public let rules: [String]
+    public let nextAllowedAt: Timestamp?
+    /// Offset of the callee's zone, for showing `nextAllowedAt` in local time.
+    public let offsetSeconds: Int64
+    /// Why the row is invalid, for invalid rows.
+    public let problem: String?
+}
+
+/// The pre-launch report of a scrub: how much of a list is callable when, and what blocks the rest.
+public struct ScrubSummary: Sendable, Hashable, Codable {
+    public var rows = 0
+    public var counts: [ScrubCategory: Int] = [:]
+    /// Rows blocked by each violation code (a row may have several).
+    public var byReason: [String: Int] = [:]
+    /// Rows blocked by each rule id.
+    public var byRule: [String: Int] = [:]
+    /// One explanation per violation code.
+    public var explanations: [String: String] = [:]
+    /// The rule id of each violation code.
+    public var rulesByCode: [String: String] = [:]
+
+    public init() {}
+
+    /// The share of rows in `category` (0…1).
+    public func share(_ category: ScrubCategory) -> Double {
+        rows == 0 ? 0 : Double(counts[category, default: 0]) / Double(rows)
+    }
+
+    mutating func merge(_ other: ScrubSummary) {
+        rows += other.rows
+        counts.merge(other.counts, uniquingKeysWith: +)
+        byReason.merge(other.byReason, uniquingKeysWith: +)
+        byRule.merge(other.byRule, uniquingKeysWith: +)
+        explanations.merge(other.explanations) { first, _ in first }
+        rulesByCode.merge(other.rulesByCode) { first, _ in first }
+    }
+}
+
+/// The result of a scrub: the summary, and every row as CSV (`line,input,e164,category,rules,reasons,next_allowed_at`).
+public struct ScrubResult: Sendable {
+    public let summary: ScrubSummary
+    public let csv: [UInt8]
+    /// The rows, kept only when asked for (an API answer); a million-row scrub keeps the CSV alone.
+    public let rows: [ScrubRow]
+}
+
+/// Turns a contact list into per-row decisions and a summary (bulk scrub before a campaign).
+///
+/// The list is a CSV with a header naming its phone column (`phone`, `number`, `mobile`, `号码` …) and
+/// optionally `elderly` (true/false, 是/否, 1/0) and `age`; or plain text with one number per line.
+/// Decisions run on a snapshot of the gate's index, split across the processor's cores.
+public enum ComplianceScrub {
+    static let elderlyColumns: Set<String> = ["elderly", "senior", "老年", "老人", "是否老年"]
+    static let ageColumns: Set<String> = ["age", "年龄"]
+
+    public static let csvHeader = "line,input,e164,category,rules,reasons,next_allowed_at\n"
+
+    public static func run(
+        _ bytes: [UInt8], gate: ComplianceGate, purpose: CallPurpose, at: Date, keepRows: Bool = false,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) async throws -> ScrubResult {
+        let records = try readRecords(bytes)
+        let index = gate.snapshot()
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let chunk = max(4096, (records.rows.count + workers * 8 - 1) / (workers * 8))
+        let chunks = stride(from: 0, to: records.rows.count, by: chunk).map { $0..<min($0 + chunk, records.rows.count) }
+        let done = ProgressCounter(total: records.rows.count, report: progress)
+
+        var parts = [(summary: ScrubSummary, csv: [UInt8], rows: [ScrubRow])?](repeating: nil, count: chunks.count)
+        try await withThrowingTaskGroup(of: (Int, ScrubSummary, [UInt8], [ScrubRow]).self) { group in
+            var next = 0
+            func launch(_ position: Int) {
+                let range = chunks[position]
+                group.addTask {
+                    let part = scrub(records.rows[range], columns: records.columns, gate: gate, index: index,
+                                     purpose: purpose, at: at, keepRows: keepRows)
+                    done.add(range.count)
+                    return (position, part.0, part.1, part.2)
+                }
+            }
+            while next < min(workers, chunks.count) { launch(next); next += 1 }
+            while let (position, summary, csv, rows) = try await group.next() {
+                parts[position] = (summary, csv, rows)
+                if next < chunks.count { launch(next); next += 1 }
+            }
+        }
+        var summary = records.summary
+        var csv = Array(csvHeader.utf8)
+        csv.reserveCapacity(records.rows.count * 48)
+        var rows: [ScrubRow] = records.invalidRows
+        for part in parts.compactMap({ $0 }) {
+            summary.merge(part.summary)
+            csv.append(contentsOf: part.csv)
+            rows.append(contentsOf: part.rows)
+        }
+        for row in records.invalidRows { csv.append(contentsOf: line(row)) }
+        if keepRows { rows.sort { $0.line < $1.line } } else { rows = [] }
+        return ScrubResult(summary: summary, csv: csv, rows: rows)
+    }
+
+    struct Columns: Sendable {
+        var phone = 0
+        var elderly: Int?
+        var age: Int?
+    }
+
+    struct Records: Sendable {
+        var columns = Columns()
+        var rows: [CSVRecord] = []
+        var invalidRows: [ScrubRow] = []
+        var summary = ScrubSummary()
+    }
+
+    static func readRecords(_ bytes: [UInt8]) throws(ImportFileError) -> Records {
+        var reader = CSVReader(bytes: bytes)
+        var records = Records()
+        records.rows.reserveCapacity(bytes.count / 14)
+        var first = true
+        while let next = reader.next() {
+            switch next {
+            case let .failure(error):
+                let row = ScrubRow(line: error.line, input: "", e164: nil, category: .invalid, codes: [], rules: [],
+                                   nextAllowedAt: nil, offsetSeconds: 0, problem: error.message)
+                records.invalidRows.append(row)
+                records.summary.rows += 1
+                records.summary.counts[.invalid, default: 0] += 1
+            case let .success(record):
+                if first {
+                    first = false
+                    let names = record.fields.map { $0.trimmingWhitespace().lowercased() }
+                    if let phone = names.firstIndex(where: DoNotCallList.phoneColumns.contains) {
+                        records.columns.phone = phone
+                        records.columns.elderly = names.firstIndex(where: elderlyColumns.contains)
+                        records.columns.age = names.firstIndex(where: ageColumns.contains)
+                        continue
+                    }
+                    if record.fields.count > 1 {
+                        throw ImportFileError(description: "line 1: the list needs a header naming its phone column (phone, number, mobile, 号码 …)")
+                    }
+                }
+                records.rows.append(record)
+            }
+        }
+        return records
+    }
+
+    static func scrub(
+        _ records: ArraySlice<CSVRecord>, columns: Columns, gate: ComplianceGate, index: ComplianceIndex,
+        purpose: CallPurpose, at: Date, keepRows: Bool
+    ) -> (ScrubSummary, [UInt8], [ScrubRow]) {
+        var summary = ScrubSummary()
+        var csv: [UInt8] = []
+        csv.reserveCapacity(records.count * 48)
+        var rows: [ScrubRow] = []
+        let moment = Timestamp(at)
+        for record in records {
+            let row = decide(record, columns: columns, gate: gate, index: index, purpose: purpose, at: moment, summary: &summary)
+            csv.append(contentsOf: line(row))
+            if keepRows { rows.append(row) }
+        }
+        return (summary, csv, rows)
+    }
+
+    static func decide(
+        _ record: CSVRecord, columns: Columns, gate: ComplianceGate, index: ComplianceIndex, purpose: CallPurpose,
+        at moment: Timestamp, summary: inout ScrubSummary
+    ) -> ScrubRow {
+        summary.rows += 1
+        let input = columns.phone < record.fields.count ? record.fields[columns.phone] : ""
+        let number: PhoneNumber
+        do {
+            number = try gate.directory.parse(input)
+        } catch {
+            summary.counts[.invalid, default: 0] += 1
+            return ScrubRow(line: record.line, input: input, e164: nil, category: .invalid, codes: [], rules: [],
+                            nextAllowedAt: nil, offsetSeconds: 0, problem: error.description)
+        }
+        var elderly = false
+        if let column = columns.elderly, column < record.fields.count {
+            elderly = ["true", "yes", "y", "1", "是", "老年"].contains(record.fields[column].trimmingWhitespace().lowercased())
+        }
+        var age: Int?
+        if let column = columns.age, column < record.fields.count { age = Int(record.fields[column].trimmingWhitespace()) }
+        if let age, age >= gate.policy.compliance.hours.elderlyAge { elderly = true }
+        let zones = number.isChinese ? [CalleeZone.china] : gate.zones(for: number)
+        let request = ComplianceRequest(callee: number, zones: zones, purpose: purpose, at: moment, elderly: elderly)
+        let decision = gate.engine.decide(request, facts: index.facts(for: number))
+        let zone = zones[0]
+        let category: ScrubCategory
+        if let next = decision.nextAllowedAt {
+            if next == moment {
+                category = .now
+            } else if zone.localDay(at: next) == zone.localDay(at: moment) {
+                category = .laterToday
+            } else if next.seconds - moment.seconds <= 7 * 86_400 {
+                category = .thisWeek
+            } else {
+                category = .later
+            }
+        } else {
+            category = .never
+        }
+        summary.counts[category, default: 0] += 1
+        var codes: [String] = []
+        var rules: [String] = []
+        for violation in decision.violations {
+            let code = violation.code
+            if codes.contains(code) { continue }
+            codes.append(code)
+            rules.append(violation.rule)
+            summary.byReason[code, default: 0] += 1
+            if summary.explanations[code] == nil {
+                summary.explanations[code] = violation.message
+                summary.rulesByCode[code] = violation.rule
+            }
+        }
+        for rule in Set(rules) { summary.byRule[rule, default: 0] += 1 }
+        return ScrubRow(line: record.line, input: input, e164: number.e164, category: category, codes: codes, rules: rules,
+                        nextAllowedAt: decision.nextAllowedAt, offsetSeconds: zone.offset(at: moment), problem: nil)
+    }
+
+    /// One CSV line of the per-row report.
+    static func line(_ row: ScrubRow) -> [UInt8] {
+        var text = String(row.line)
+        text += ","
+        text += quoted(row.input)
+        text += ","
+        text += row.e164 ?? ""
+        text += ","
+        text += row.category.rawValue
+        text += ","
+        text += row.rules.joined(separator: ";")
+        text += ","
+        text += row.problem.map(quoted) ?? row.codes.joined(separator: ";")
+        text += ","
+        text += row.nextAllowedAt.map { $0.iso8601(offsetSeconds: row.offsetSeconds) } ?? ""
+        text += "\n"
+        return Array(text.utf8)
+    }
+
+    static func quoted(_ field: String) -> String {
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Counts finished rows across workers and reports the fraction done.
+final class ProgressCounter: Sendable {
+    private let total: Int
+    private let report: (@Sendable (Double) -> Void)?
+    private let done = Mutex(0)
+
+    init(total: Int, report: (@Sendable (Double) -> Void)?) {
+        self.total = total
+        self.report = report
+    }
+
+    func add(_ count: Int) {
+        guard let report else { return }
+        let value = done.withLock { done in
+            done += count
+            return done
+        }
+        report(Double(value) / Double(max(1, total)))
+    }
+}
