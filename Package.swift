@@ -79,7 +79,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/demo-caller-numbers.csv")]
+            resources: [.copy("Resources/demo-caller-numbers.csv"), .copy("Resources/demo-contacts.csv")]
         ),
         .executableTarget(
             name: "waihu-bench",

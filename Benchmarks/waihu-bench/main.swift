@@ -2,7 +2,7 @@ import Foundation
 import WaihuCore
 
 // waihu-bench: figures for the hot paths, each next to a baseline measured in the same run.
-// Run through scripts/bench (release build). Usage: waihu-bench lookup [count]
+// Run through scripts/bench (release build). Usage: waihu-bench lookup [count] | compliance [scale]
 
 /// Runs `body` `rounds` times and returns the best rate in operations per second.
 func bestRate(rounds: Int = 5, operations: Int, _ body: () -> Int) -> (rate: Double, checksum: Int) {
@@ -102,7 +102,12 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "lookup":
     benchmarkLookup(count: arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000)
+case "compliance":
+    let scale = arguments.dropFirst().first.flatMap(Double.init) ?? 1
+    try await ComplianceBenchmark(scale: scale, folder: NSTemporaryDirectory() + "waihu-bench-compliance").run()
+case "profile-decisions":
+    profileDecisions(scale: arguments.dropFirst().first.flatMap(Double.init) ?? 1)
 default:
-    print("usage: waihu-bench lookup [count]")
+    print("usage: waihu-bench lookup [count] | compliance [scale]")
     exit(2)
 }

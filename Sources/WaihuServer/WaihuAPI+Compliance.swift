@@ -20,10 +20,10 @@ extension WaihuAPI {
             let context = DecisionContext(
                 caller: try phone(callerText, field: "caller"), campaign: body.campaign, agent: body.agent, actor: "api")
             let (decision, id) = try await gate.admit(request, context: context, now: now)
-            return .ok(.init(body: .json(.init(decision, zone: request.zones[0], id: id, advice: nil))))
+            return .ok(.init(body: .json(.init(decision, zone: request.zone, id: id, advice: nil))))
         }
         let decision = gate.check(request, advice: true)
-        return .ok(.init(body: .json(.init(decision, zone: request.zones[0], id: nil, advice: decision.advice))))
+        return .ok(.init(body: .json(.init(decision, zone: request.zone, id: nil, advice: decision.advice))))
     }
 
     func listComplianceDecisions(_ input: Operations.ListComplianceDecisions.Input) async throws -> Operations.ListComplianceDecisions.Output {

@@ -67,9 +67,9 @@ extension SQLiteStore {
                     source TEXT NOT NULL CHECK (length(source) > 0),
                     decision_id INTEGER UNIQUE REFERENCES compliance_decision(id),
                     recorded_at INTEGER NOT NULL,
-                    UNIQUE (callee, caller, started_at)
+                    -- One attempt per callee, start and caller; also the index of per-callee queries.
+                    UNIQUE (callee, started_at, caller)
                 );
-                CREATE INDEX call_attempt_by_callee ON call_attempt(callee, started_at);
                 CREATE INDEX call_attempt_by_caller ON call_attempt(caller, started_at);
                 CREATE INDEX call_attempt_by_time ON call_attempt(started_at);
 
@@ -142,34 +142,41 @@ extension SQLiteStore: ComplianceStore {
     }
 
     public func calleeFacts(for number: PhoneNumber, attemptsSince: Date) async throws -> CalleeFacts {
-        try await database.read { db in
-            var facts = CalleeFacts()
-            let digits = Int64(number.e164Digits)
-            for row in try Row.fetchAll(db, sql: "SELECT reason, added_at FROM dnc_entry WHERE number = ?", arguments: [digits]) {
-                guard let reason = DoNotCallReason(rawValue: row[0]) else { continue }
-                facts.listReasons |= reason.bit
-                switch reason {
-                case .refusal: facts.refusedAt = row[1]
-                case .complaint: facts.complainedAt = row[1]
-                case .invalid: facts.invalidAt = row[1]
-                case .imported: break
-                }
+        try await database.read { db in try Self.calleeFacts(db, number, attemptsSince: attemptsSince) }
+    }
+
+    /// The same per-callee queries, blocking the caller (for benchmarks against the in-memory index).
+    public func calleeFactsBlocking(for number: PhoneNumber, attemptsSince: Date) throws -> CalleeFacts {
+        try database.read { db in try Self.calleeFacts(db, number, attemptsSince: attemptsSince) }
+    }
+
+    private static func calleeFacts(_ db: Database, _ number: PhoneNumber, attemptsSince: Date) throws -> CalleeFacts {
+        var facts = CalleeFacts()
+        let digits = Int64(number.e164Digits)
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT reason, added_at FROM dnc_entry WHERE number = ?"), arguments: [digits]) {
+            guard let reason = DoNotCallReason(rawValue: row[0]) else { continue }
+            facts.listReasons |= reason.bit
+            switch reason {
+            case .refusal: facts.refusedAt = row[1]
+            case .complaint: facts.complainedAt = row[1]
+            case .invalid: facts.invalidAt = row[1]
+            case .imported: break
             }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT id, phone, scope, separate_consent, granted_at, expires_at, revoked_at FROM consent WHERE phone = ?
-                """, arguments: [number.e164]) {
-                guard let scope = ConsentScope(rawValue: row[2]) else { continue }
-                facts.consents.append(Self.consentFact(row, scope: scope))
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT started_at, purpose FROM call_attempt WHERE callee = ? AND started_at >= ?
-                ORDER BY started_at DESC LIMIT ?
-                """, arguments: [digits, Timestamp(attemptsSince).seconds, AttemptHistory.capacity]) {
-                guard let purpose = CallPurpose(rawValue: row[1]) else { continue }
-                facts.attempts.insert(time: row[0], purpose: purpose)
-            }
-            return facts
         }
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, phone, scope, separate_consent, granted_at, expires_at, revoked_at FROM consent WHERE phone = ?
+            """), arguments: [number.e164]) {
+            guard let scope = ConsentScope(rawValue: row[2]) else { continue }
+            facts.consents.append(Self.consentFact(row, scope: scope))
+        }
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT started_at, purpose FROM call_attempt WHERE callee = ? AND started_at >= ?
+            ORDER BY started_at DESC LIMIT ?
+            """), arguments: [digits, Timestamp(attemptsSince).seconds, AttemptHistory.capacity]) {
+            guard let purpose = CallPurpose(rawValue: row[1]) else { continue }
+            facts.attempts.insert(time: row[0], purpose: purpose)
+        }
+        return facts
     }
 
     private static func consentFact(_ row: Row, scope: ConsentScope) -> ConsentFact {
@@ -184,16 +191,29 @@ extension SQLiteStore: ComplianceStore {
 
     public func addConsent(_ draft: ConsentDraft, recordedAt: Date, source: String) async throws -> Consent {
         try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO consent (phone, scope, channel, evidence, evidence_sha256, separate_consent,
-                    organisation_contact, granted_at, expires_at, recorded_at, source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    draft.phone.e164, draft.scope.rawValue, draft.channel.rawValue, draft.evidence, draft.evidenceSHA256,
-                    draft.separate, draft.organisationContact, draft.grantedAt, draft.expiresAt, recordedAt, source,
-                ])
+            try Self.insert(db, draft, recordedAt: recordedAt, source: source)
             return try self.fetchConsent(db, id: db.lastInsertedRowID)!
         }
+    }
+
+    public func addConsents(_ drafts: [ConsentDraft], recordedAt: Date, source: String) async throws -> [Int64] {
+        try await database.write { db in
+            try drafts.map { draft in
+                try Self.insert(db, draft, recordedAt: recordedAt, source: source)
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    private static func insert(_ db: Database, _ draft: ConsentDraft, recordedAt: Date, source: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO consent (phone, scope, channel, evidence, evidence_sha256, separate_consent,
+                organisation_contact, granted_at, expires_at, recorded_at, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                draft.phone.e164, draft.scope.rawValue, draft.channel.rawValue, draft.evidence, draft.evidenceSHA256,
+                draft.separate, draft.organisationContact, draft.grantedAt, draft.expiresAt, recordedAt, source,
+            ])
     }
 
     public func revokeConsent(id: Int64, at: Date, reason: String?) async throws -> Consent {
@@ -242,7 +262,8 @@ extension SQLiteStore: ComplianceStore {
                 ON CONFLICT (number, reason) DO NOTHING
                 """)
             var added = 0
-            for entry in entries {
+            // In key order, so that a large batch fills B-tree pages in sequence instead of splitting them at random.
+            for entry in entries.sorted(by: { $0.phone.e164Digits < $1.phone.e164Digits }) {
                 try statement.execute(arguments: [
                     Int64(entry.phone.e164Digits), entry.reason.rawValue, Timestamp(entry.addedAt).seconds, entry.source, entry.note,
                 ])
@@ -289,25 +310,23 @@ extension SQLiteStore: ComplianceStore {
                 UPDATE call_attempt SET outcome = ?, duration_seconds = ?, started_at = ?, recorded_at = ?
                 WHERE decision_id = ? AND outcome = 'pending'
                 """)
-            var fresh: [Bool] = []
-            fresh.reserveCapacity(attempts.count)
+            var fresh = [Bool](repeating: false, count: attempts.count)
             let now = Timestamp(recordedAt).seconds
-            for attempt in attempts {
+            // In key order, so that a large batch fills B-tree pages in sequence.
+            for position in attempts.indices.sorted(by: { (attempts[$0].callee.e164Digits, $0) < (attempts[$1].callee.e164Digits, $1) }) {
+                let attempt = attempts[position]
                 let started = Timestamp(attempt.startedAt).seconds
                 if let decisionId = attempt.decisionId, attempt.outcome != .pending {
                     // Completes an admitted call: the attempt was counted when it was admitted.
                     try complete.execute(arguments: [attempt.outcome.rawValue, attempt.durationSeconds, started, now, decisionId])
-                    if db.changesCount == 1 {
-                        fresh.append(false)
-                        continue
-                    }
+                    if db.changesCount == 1 { continue }
                 }
                 try insert.execute(arguments: [
                     Int64(attempt.callee.e164Digits), attempt.caller.e164, attempt.purpose.rawValue, started,
                     attempt.outcome.rawValue, attempt.durationSeconds, attempt.source,
                     attempt.outcome == .pending ? attempt.decisionId : nil, now,
                 ])
-                fresh.append(db.changesCount == 1)
+                fresh[position] = db.changesCount == 1
             }
             return fresh
         }
@@ -408,5 +427,45 @@ extension SQLiteStore: OptInStore {
             id: row["id"], phone: phone, scope: scope, text: row["text"], campaign: row["campaign"], status: status,
             createdAt: row["created_at"], expiresAt: row["expires_at"], gatewayReference: row["gateway_reference"],
             consentId: row["consent_id"], failure: row["failure"], answeredAt: row["answered_at"])
+    }
+}
+
+extension SQLiteStore: RetentionStore {
+    public func purge(_ cutoffs: RetentionCutoffs) async throws -> PurgeReport {
+        try await database.write { db in
+            var report = PurgeReport()
+            try db.execute(sql: "DELETE FROM call_attempt WHERE started_at < ? AND outcome <> 'pending'",
+                           arguments: [Timestamp(cutoffs.attemptsBefore).seconds])
+            report.attempts = db.changesCount
+            try db.execute(sql: "DELETE FROM sms_inbound WHERE received_at < ?", arguments: [cutoffs.messagesBefore])
+            report.messages = db.changesCount
+            try db.execute(sql: """
+                DELETE FROM optin WHERE created_at < ? AND id NOT IN (SELECT optin_id FROM sms_inbound WHERE optin_id IS NOT NULL)
+                """, arguments: [cutoffs.messagesBefore])
+            report.optIns = db.changesCount
+            try db.execute(sql: """
+                DELETE FROM compliance_decision WHERE decided_at < ?
+                AND id NOT IN (SELECT decision_id FROM call_attempt WHERE decision_id IS NOT NULL)
+                """, arguments: [cutoffs.decisionsBefore])
+            report.decisions = db.changesCount
+            // RULES C3: a consent is kept for the retention period after it ends, and as long as a kept
+            // decision or opt-in refers to it.
+            try db.execute(sql: """
+                DELETE FROM consent
+                WHERE min(coalesce(revoked_at, '9999'), coalesce(expires_at, '9999')) < ?
+                AND id NOT IN (SELECT consent_id FROM compliance_decision WHERE consent_id IS NOT NULL)
+                AND id NOT IN (SELECT consent_id FROM optin WHERE consent_id IS NOT NULL)
+                """, arguments: [cutoffs.consentsEndedBefore])
+            report.consents = db.changesCount
+            return report
+        }
+    }
+}
+
+extension SQLiteStore: ChangeWatching {
+    public func externalChangeToken() async throws -> Int {
+        // PRAGMA data_version changes when another connection commits; the writer connection is the only
+        // one of this process that writes, so on it the value moves only for other processes.
+        try await database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
 }

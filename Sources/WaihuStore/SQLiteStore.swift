@@ -16,6 +16,11 @@ public final class SQLiteStore: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.label = "waihu"
+        configuration.prepareDatabase { db in
+            // Pool tables and lists of millions of numbers: a larger page cache and memory-mapped reads keep
+            // bulk imports and the index rebuild off the read/write system calls.
+            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824")
+        }
         database = try DatabasePool(path: path, configuration: configuration)
         self.directory = directory
         try SQLiteStore.migrator.migrate(database)

@@ -44,7 +44,7 @@ struct CheckCommand: AsyncParsableCommand {
         let gate = ComplianceGate(store: database, policy: policy, index: ComplianceIndex())
         let request = gate.request(for: number, purpose: callPurpose, at: moment, elderly: elderly, age: age)
         let decision = gate.engine.decide(request, facts: facts, advice: true)
-        let zone = request.zones[0]
+        let zone = request.zone
         if json {
             print(try jsonText(DecisionView(decision, zone: zone)))
         } else {

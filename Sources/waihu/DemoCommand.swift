@@ -24,9 +24,14 @@ struct DemoCommand: AsyncParsableCommand {
         let database = try configuration.openStore()
         let report = try await database.importCSV(
             [UInt8](data), directory: .bundled, policy: configuration.policy().pool, at: Date(), actor: "demo")
+        let seeded = try await seedCompliance(database)
+        guard let contacts = Bundle.module.url(forResource: "demo-contacts", withExtension: "csv") else {
+            throw ValidationError("the demo's sample contact list is missing from this installation")
+        }
         printNow("""
             waihu demo — database \(configuration.databasePath)
             sample pool (示例银行): \(report.rows) numbers, \(report.created) added, \(report.unchanged + report.updated) already there\(report.rejected > 0 ? ", \(report.rejected) rejected" : "")
+            sample compliance data: \(seeded ? "consents, refusals, a complaint and recent calls added" : "already there")
             """)
         try await Server(configuration: configuration).run { configuration in
             let base = "http://\(configuration.host):\(configuration.port)"
@@ -40,6 +45,10 @@ struct DemoCommand: AsyncParsableCommand {
                   curl \(base)/v1/caller-numbers/010-58001001/history
                   curl -X PATCH \(base)/v1/caller-numbers/13910001001 -H 'content-type: application/json' -d '{"status":"resting","reason":"connect rate down"}'
                   curl -X POST \(base)/v1/caller-numbers -H 'content-type: application/json' -d '{"number":"17012345678","purpose":"marketing","filingRef":"X-1"}'   # refused: RULES P8
+                  curl -X POST \(base)/v1/compliance/check -H 'content-type: application/json' -d '{"callee":"13800138000","purpose":"marketing"}'
+                  curl -X POST \(base)/v1/compliance/check -H 'content-type: application/json' -d '{"callee":"13501234567","purpose":"marketing"}'   # refused (RULES C7)
+                  curl -X POST '\(base)/v1/compliance/scrub?purpose=marketing' -H 'content-type: text/csv' --data-binary @\(contacts.path)
+                  curl -X POST \(base)/v1/sms/inbound -H 'content-type: application/json' -d '{"from":"18612345678","text":"N"}'   # a refusal by SMS
                   curl \(base)/openapi.yaml      # the whole API
                   curl \(base)/metrics
 
@@ -48,8 +57,39 @@ struct DemoCommand: AsyncParsableCommand {
                   swift run waihu lookup '0755-8888-1234'
                   swift run waihu numbers list --purpose marketing
                   swift run waihu numbers show 13910001001
+                  swift run waihu check 13800138000 --purpose marketing
+                  swift run waihu scrub \(contacts.path) --purpose marketing
 
                 """)
         }
+    }
+
+    /// Adds the sample compliance data once: consents, a refusal, a complaint and recent calls to the sample
+    /// contacts, so that checks and scrubs show every kind of answer.
+    private func seedCompliance(_ database: SQLiteStore) async throws -> Bool {
+        let directory = PhoneDirectory.bundled
+        let first = try directory.parse("13800138000")
+        guard try await database.consents(phone: first).isEmpty else { return false }
+        let now = Date()
+        let day: TimeInterval = 86_400
+        var drafts: [ConsentDraft] = []
+        for (phone, separate) in [("13800138000", true), ("13912345678", true), ("18612345678", true), ("15012345678", false), ("13501234567", true)] {
+            drafts.append(try ConsentDraft(
+                phone: directory.parse(phone), scope: .marketing, channel: .webCheckbox,
+                evidence: separate ? "勾选《个人信息营销使用单独授权书》v2" : "注册协议第12条（非单独同意）", separate: separate,
+                grantedAt: now.addingTimeInterval(-60 * day), expiresAt: now.addingTimeInterval(305 * day), now: now))
+        }
+        _ = try await database.addConsents(drafts, recordedAt: now, source: "demo")
+        _ = try await database.addToDoNotCall([
+            DoNotCallEntry(phone: try directory.parse("13501234567"), reason: .refusal, addedAt: now.addingTimeInterval(-10 * day), source: "demo", note: "不需要,别打了"),
+            DoNotCallEntry(phone: try directory.parse("13700001111"), reason: .complaint, addedAt: now.addingTimeInterval(-20 * day), source: "demo"),
+        ])
+        _ = try await database.recordAttempts([
+            try CallAttempt(callee: directory.parse("13912345678"), caller: directory.parse("010-58001001"), purpose: .marketing,
+                            startedAt: now.addingTimeInterval(-3 * 3600), outcome: .answered, durationSeconds: 65, source: "demo-crm"),
+            try CallAttempt(callee: directory.parse("18612345678"), caller: directory.parse("021-63501001"), purpose: .service,
+                            startedAt: now.addingTimeInterval(-2 * day), outcome: .noAnswer, durationSeconds: nil, source: "demo-crm"),
+        ], recordedAt: now)
+        return true
     }
 }

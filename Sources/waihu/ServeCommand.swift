@@ -50,8 +50,7 @@ struct Server {
         let gate = try await ComplianceGate.load(store: database, policy: policy, now: Date())
         let sizes = gate.snapshot().sizes
         logger.info("compliance index loaded", metadata: [
-            "doNotCall": "\(sizes.doNotCall)", "consentHolders": "\(sizes.consentHolders)",
-            "recentCallees": "\(sizes.callees)", "took": "\(ContinuousClock.now - started)",
+            "doNotCall": "\(sizes.doNotCall)", "callees": "\(sizes.callees)", "took": "\(ContinuousClock.now - started)",
         ])
         let configuration = configuration
         let gateway = configuration.smsGatewayURL.map { HTTPSMSGateway(url: $0, token: configuration.smsToken) }
@@ -65,8 +64,14 @@ struct Server {
         logger.info("waihu \(WaihuVersion.current) starting", metadata: [
             "database": .string(configuration.databasePath), "policy": .string("\(policy.version) (\(policy.digest.prefix(12)))"),
         ])
+        let services: [any Service] = [
+            app,
+            IndexRefreshService(gate: gate, store: database, interval: .seconds(2), logger: logger),
+            RetentionService(store: database, policy: policy.compliance, logger: logger),
+        ]
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {

@@ -42,10 +42,13 @@ public struct CallAttempt: Sendable, Hashable {
 }
 
 /// The most recent attempts to one callee, newest first, at most `capacity` of them — as many as the largest
-/// frequency limit needs. Stored inline: no allocation per callee.
+/// frequency limit needs. Stored inline in 40 bytes: times as seconds since 2020 in 32 bits (until 2088);
+/// attempts outside that span are not kept.
 public struct AttemptHistory: Sendable, Hashable {
     public static let capacity = 8
-    private var times: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// 2020-01-01T00:00:00Z.
+    static let epoch: Int64 = 1_577_836_800
+    private var times: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
     private var purposes: UInt32 = 0  // 4 bits per slot: CallPurpose index
     /// How many slots hold attempts.
     public private(set) var count: UInt8 = 0
@@ -55,15 +58,17 @@ public struct AttemptHistory: Sendable, Hashable {
     /// The attempt at `index` (0 = newest): time in seconds and purpose.
     @inline(__always)
     public subscript(index: Int) -> (time: Int64, purpose: CallPurpose) {
-        let time = withUnsafeBytes(of: times) { $0.load(fromByteOffset: index * 8, as: Int64.self) }
+        let relative = withUnsafeBytes(of: times) { $0.load(fromByteOffset: index * 4, as: UInt32.self) }
         let purpose = CallPurpose.allCases[Int(purposes >> UInt32(index * 4) & 0xF)]
-        return (time, purpose)
+        return (AttemptHistory.epoch + Int64(relative), purpose)
     }
 
     /// Inserts an attempt in time order; the oldest falls out when full. Returns false for an older
-    /// attempt that no longer matters (all slots are newer) or an exact duplicate.
+    /// attempt that no longer matters (all slots are newer), an exact duplicate, or a time outside 2020–2088.
     @discardableResult
     public mutating func insert(time: Int64, purpose: CallPurpose) -> Bool {
+        let relative = time - AttemptHistory.epoch
+        guard relative >= 0 && relative <= Int64(UInt32.max) else { return false }
         var position = 0
         while position < Int(count) && self[position].time > time { position += 1 }
         if position < Int(count) && self[position].time == time && self[position].purpose == purpose { return false }
@@ -95,7 +100,8 @@ public struct AttemptHistory: Sendable, Hashable {
     }
 
     private mutating func set(_ index: Int, _ time: Int64, _ purpose: CallPurpose) {
-        withUnsafeMutableBytes(of: &times) { $0.storeBytes(of: time, toByteOffset: index * 8, as: Int64.self) }
+        let relative = UInt32(time - AttemptHistory.epoch)
+        withUnsafeMutableBytes(of: &times) { $0.storeBytes(of: relative, toByteOffset: index * 4, as: UInt32.self) }
         let shift = UInt32(index * 4)
         purposes = purposes & ~(0xF << shift) | UInt32(purpose.index) << shift
     }

@@ -49,16 +49,20 @@ public struct CalleeFacts: Sendable, Hashable {
 /// A call to decide on.
 public struct ComplianceRequest: Sendable, Hashable {
     public var callee: PhoneNumber
-    /// The zones the callee may be in; every one must allow the call.
-    public var zones: [CalleeZone]
+    /// The zone the callee is in (the first, when the number may be in several).
+    public var zone: CalleeZone
+    /// Further zones the callee may be in (a +1 number without area data); every zone must allow the call.
+    public var otherZones: [CalleeZone]
     public var purpose: CallPurpose
     public var at: Timestamp
     /// Elderly callee: narrower hours (RULES C5).
     public var elderly: Bool
 
+    /// - Parameter zones: at least one; Chinese callees are in `[.china]`.
     public init(callee: PhoneNumber, zones: [CalleeZone], purpose: CallPurpose, at: Timestamp, elderly: Bool = false) {
         self.callee = callee
-        self.zones = zones
+        self.zone = zones.first ?? .china
+        self.otherZones = Array(zones.dropFirst())
         self.purpose = purpose
         self.at = at
         self.elderly = elderly
@@ -72,35 +76,38 @@ public struct ComplianceRequest: Sendable, Hashable {
 /// next allowed time is the fixpoint of all rules' answers — a time every rule allows at once.
 public struct ComplianceEngine: Sendable {
     public let policy: Policy
-    private var rules: CompliancePolicy { policy.compliance }
+    // The settings the rules read on every decision, held directly: reading them through `policy` would copy
+    // the nested structs (and retain their arrays) on each access.
+    private let rules: CompliancePolicy
+    private let calendar: HolidayCalendar
+    /// Gap per purpose, indexed by `CallPurpose.index` (0: none).
+    private let purposeGaps: [Int64]
 
     /// Search no further than this for an allowed time.
     static let horizon: Int64 = 400 * 86_400
 
     public init(policy: Policy) {
         self.policy = policy
+        rules = policy.compliance
+        calendar = policy.calendar
+        purposeGaps = CallPurpose.allCases.map { policy.compliance.frequency.purposeGaps[$0] ?? 0 }
     }
 
     /// Decides on a call. `advice` adds golden-hour advice (a second search; leave it out in bulk).
     public func decide(_ request: ComplianceRequest, facts: CalleeFacts, advice: Bool = false) -> ComplianceDecision {
         let t = request.at.seconds
-        var violations: [ComplianceViolation] = []
-        var consentId: Int64?
+        var sink: [ComplianceViolation]? = []
         var never = false
         if request.callee.kind == .enterpriseSMS {
-            violations.append(.notCallable(request.callee.kind))  // RULES C9: SMS ports take no calls
+            sink?.append(.notCallable(request.callee.kind))  // RULES C9: SMS ports take no calls
             never = true
         }
-        violations.append(contentsOf: listsAllow(request, facts, at: t).violations)
-        let consent = consentAllows(request, facts, at: t)
-        if let violation = consent.violation { violations.append(violation) }
-        consentId = consent.consentId
-        for zone in request.zones {
-            for violation in hoursAllow(request, zone: zone, at: t).violations where !violations.contains(violation) {
-                violations.append(violation)
-            }
-        }
-        violations.append(contentsOf: frequencyAllows(request, facts, at: t).violations)
+        _ = listsAllow(request, facts, at: t, violations: &sink)
+        let consent = consentAllows(request, facts, at: t, violations: &sink)
+        _ = hoursAllow(request, zone: request.zone, at: t, violations: &sink)
+        for zone in request.otherZones { _ = hoursAllow(request, zone: zone, at: t, violations: &sink) }
+        _ = frequencyAllows(request, facts, at: t, violations: &sink)
+        let violations = sink ?? []
 
         let next: Int64?
         if violations.isEmpty {
@@ -111,13 +118,15 @@ public struct ComplianceEngine: Sendable {
             next = earliestAllowed(request, facts, from: t, golden: false)
         }
         var warnings: [String] = []
-        if request.zones.contains(where: \.observesChineseHolidays) && !policy.calendar.covers(day: CalleeZone.china.localDay(at: request.at)) {
-            let year = CivilDate(dayNumber: CalleeZone.china.localDay(at: request.at)).year
-            warnings.append("no holiday calendar for \(year); add its statutory holidays to the policy file (hours.extraHolidays)")
+        if request.zone.observesChineseHolidays || request.otherZones.contains(where: \.observesChineseHolidays) {
+            let day = CalleeZone.china.localDay(at: request.at)
+            if !calendar.covers(day: day) {
+                warnings.append("no holiday calendar for \(CivilDate(dayNumber: day).year); add its statutory holidays to the policy file (hours.extraHolidays)")
+            }
         }
         return ComplianceDecision(
             callee: request.callee, purpose: request.purpose, at: request.at, violations: violations,
-            nextAllowedAt: next.map(Timestamp.init(seconds:)), consentId: consentId,
+            nextAllowedAt: next.map(Timestamp.init(seconds:)), consentId: consent.consentId,
             policyVersion: policy.version, policyDigest: policy.digest,
             advice: advice ? goldenAdvice(request, facts, next: next) : nil, warnings: warnings)
     }
@@ -125,19 +134,21 @@ public struct ComplianceEngine: Sendable {
     /// The earliest moment ≥ `t` that every rule (and, with `golden`, golden hours) allows.
     func earliestAllowed(_ request: ComplianceRequest, _ facts: CalleeFacts, from start: Int64, golden: Bool) -> Int64? {
         var t = start
+        var none: [ComplianceViolation]?
         for _ in 0..<200 {
             guard t - start <= ComplianceEngine.horizon else { return nil }
-            var next = t
-            guard let lists = listsAllow(request, facts, at: t).earliest,
-                  let consent = consentAllows(request, facts, at: t).earliest else { return nil }
-            next = max(next, lists, consent)
-            for zone in request.zones {
-                guard let hours = hoursAllow(request, zone: zone, at: t).earliest else { return nil }
+            guard let lists = listsAllow(request, facts, at: t, violations: &none),
+                  let consent = consentAllows(request, facts, at: t, violations: &none).earliest else { return nil }
+            var next = max(t, lists, consent)
+            guard let hours = hoursAllow(request, zone: request.zone, at: t, violations: &none) else { return nil }
+            next = max(next, hours)
+            for zone in request.otherZones {
+                guard let hours = hoursAllow(request, zone: zone, at: t, violations: &none) else { return nil }
                 next = max(next, hours)
             }
-            next = max(next, frequencyAllows(request, facts, at: t).earliest)
-            if golden, let zone = request.zones.first {
-                guard let goldenStart = nextGolden(zone: zone, from: t) else { return nil }
+            next = max(next, frequencyAllows(request, facts, at: t, violations: &none))
+            if golden {
+                guard let goldenStart = nextGolden(zone: request.zone, from: t) else { return nil }
                 next = max(next, goldenStart)
             }
             if next == t { return t }
@@ -146,12 +157,15 @@ public struct ComplianceEngine: Sendable {
         return nil
     }
 
+    // Each rule answers the earliest moment at or after `t` it allows (nil: never) and, when given a sink,
+    // adds the violations it finds at `t`.
+
     // MARK: - RULES C7, C8, C9: do-not-call lists
 
-    func listsAllow(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64) -> (earliest: Int64?, violations: [ComplianceViolation]) {
-        guard facts.listReasons != 0 else { return (t, []) }
+    func listsAllow(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64, violations: inout [ComplianceViolation]?) -> Int64? {
+        guard facts.listReasons != 0 else { return t }
         var earliest: Int64? = t
-        var violations: [ComplianceViolation] = []
+        var blocked = false
         for reason in DoNotCallReason.allCases where facts.listReasons & reason.bit != 0 {
             guard rules.lists.blocks(reason).contains(request.purpose) else { continue }
             let since: Int64?
@@ -162,14 +176,17 @@ public struct ComplianceEngine: Sendable {
                 until = rules.lists.refusalLockDays.map { (facts.refusedAt ?? 0) + Int64($0) * 86_400 }
                 // RULES C7: a later explicit consent is the only way back.
                 if let refusedAt = facts.refusedAt {
-                    let later = facts.consents.filter {
-                        $0.scope == request.purpose.consentScope && $0.grantedAt > refusedAt && $0.revokedAt > $0.grantedAt
-                            && $0.expiresAt > $0.grantedAt && ($0.separate || !rules.consent.requireSeparate)
+                    var lifted = false
+                    for consent in facts.consents where consent.scope == request.purpose.consentScope && consent.grantedAt > refusedAt
+                        && consent.revokedAt > consent.grantedAt && consent.expiresAt > consent.grantedAt
+                        && (consent.separate || !rules.consent.requireSeparate) {
+                        if consent.isValid(at: t) {
+                            lifted = true
+                        } else if consent.grantedAt > t {
+                            until = min(until ?? .max, consent.grantedAt)
+                        }
                     }
-                    if later.contains(where: { $0.isValid(at: t) }) { continue }
-                    if let grant = later.filter({ $0.grantedAt > t }).map(\.grantedAt).min() {
-                        until = min(until ?? .max, grant)
-                    }
+                    if lifted { continue }
                 }
             case .complaint:
                 since = facts.complainedAt
@@ -180,18 +197,19 @@ public struct ComplianceEngine: Sendable {
                 since = nil
             }
             if let until, until <= t { continue }
-            violations.append(.listed(reason, since: since.map(Timestamp.init(seconds:)), until: until.map(Timestamp.init(seconds:))))
+            blocked = true
+            violations?.append(.listed(reason, since: since.map(Timestamp.init(seconds:)), until: until.map(Timestamp.init(seconds:))))
             earliest = earliest.flatMap { current in until.map { max(current, $0) } }
         }
-        return (violations.isEmpty ? t : earliest, violations)
+        return blocked ? earliest : t
     }
 
     // MARK: - RULES C1: consent
 
-    func consentAllows(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64)
-        -> (earliest: Int64?, violation: ComplianceViolation?, consentId: Int64?)
+    func consentAllows(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64, violations: inout [ComplianceViolation]?)
+        -> (earliest: Int64?, consentId: Int64?)
     {
-        guard rules.consent.requiredFor.contains(request.purpose) else { return (t, nil, nil) }
+        guard rules.consent.requiredFor.contains(request.purpose) else { return (t, nil) }
         let scope = request.purpose.consentScope
         var valid: ConsentFact?
         var future: Int64?
@@ -212,7 +230,8 @@ public struct ComplianceEngine: Sendable {
                 if lastEnded.map({ ended > $0.0 }) ?? true { lastEnded = (ended, consent.revokedAt <= consent.expiresAt) }
             }
         }
-        if let valid { return (t, nil, valid.id) }
+        if let valid { return (t, valid.id) }
+        guard violations != nil else { return (future, nil) }
         let violation: ComplianceViolation
         if !sawScope {
             violation = .consentMissing(scope)
@@ -223,94 +242,99 @@ public struct ComplianceEngine: Sendable {
         } else {
             violation = .consentMissing(scope)
         }
-        return (future, violation, nil)
+        violations?.append(violation)
+        return (future, nil)
     }
 
     // MARK: - RULES C4, C5: calling hours and holidays in the callee's time
 
-    func hoursAllow(_ request: ComplianceRequest, zone: CalleeZone, at t: Int64) -> (earliest: Int64?, violations: [ComplianceViolation]) {
-        let hours = rules.hours
-        guard !hours.exemptPurposes.contains(request.purpose) else { return (t, []) }  // RULES C4: urgent
-        let start = request.elderly ? max(hours.start, hours.elderlyStart) : hours.start  // RULES C5
-        let end = request.elderly ? min(hours.end, hours.elderlyEnd) : hours.end
-        let outside = ComplianceViolation.outsideCallingHours(start: hours.start, end: hours.end, zone: zone.identifier)
+    func hoursAllow(_ request: ComplianceRequest, zone: CalleeZone, at t: Int64, violations sink: inout [ComplianceViolation]?) -> Int64? {
+        guard !rules.hours.exemptPurposes.contains(request.purpose) else { return t }  // RULES C4: urgent
+        let start = request.elderly ? max(rules.hours.start, rules.hours.elderlyStart) : rules.hours.start  // RULES C5
+        let end = request.elderly ? min(rules.hours.end, rules.hours.elderlyEnd) : rules.hours.end
+        let outside = ComplianceViolation.outsideCallingHours(start: rules.hours.start, end: rules.hours.end, zone: zone.identifier)
         let elderly = ComplianceViolation.elderlyHours(start: start, end: end, zone: zone.identifier)
-        guard start < end else { return (nil, [outside]) }
+        guard start < end else {
+            sink?.append(outside)
+            return nil
+        }
         let moment = Timestamp(seconds: t)
         let today = zone.localDay(at: moment)
         let secondOfDay = zone.secondOfDay(at: moment)
-        var violations: [ComplianceViolation] = []
         var day = today
+        var found: [ComplianceViolation] = []
+        defer {
+            for violation in found where sink?.contains(violation) == false { sink?.append(violation) }
+        }
         while day - today <= 400 {
-            if zone.observesChineseHolidays, case let .holiday(name) = policy.calendar.kind(ofDay: day) {
-                if day == today { violations = [.holiday(name)] }
+            if zone.observesChineseHolidays && calendar.isHoliday(day) {
+                if day == today && sink != nil, case let .holiday(name) = calendar.kind(ofDay: day) { found = [.holiday(name)] }
                 day += 1
                 continue
             }
             if day == today {
-                if secondOfDay >= start && secondOfDay < end { return (t, []) }
-                if violations.isEmpty {
-                    let insideNormal = secondOfDay >= hours.start && secondOfDay < hours.end
-                    if !insideNormal { violations.append(outside) }
-                    if request.elderly { violations.append(elderly) }
+                if secondOfDay >= start && secondOfDay < end { return t }
+                if found.isEmpty && sink != nil {
+                    if secondOfDay < rules.hours.start || secondOfDay >= rules.hours.end { found.append(outside) }
+                    if request.elderly { found.append(elderly) }
                 }
-                if secondOfDay < start { return (zone.moment(day: day, secondOfDay: start).seconds, violations) }
+                if secondOfDay < start { return zone.moment(day: day, secondOfDay: start).seconds }
                 day += 1
                 continue
             }
-            return (zone.moment(day: day, secondOfDay: start).seconds, violations)
+            return zone.moment(day: day, secondOfDay: start).seconds
         }
-        return (nil, violations)
+        return nil
     }
 
     // MARK: - RULES C6: frequency across all caller numbers
 
-    func frequencyAllows(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64) -> (earliest: Int64, violations: [ComplianceViolation]) {
-        let frequency = rules.frequency
+    func frequencyAllows(_ request: ComplianceRequest, _ facts: CalleeFacts, at t: Int64, violations: inout [ComplianceViolation]?) -> Int64 {
         let attempts = facts.attempts
-        guard attempts.count > 0, !frequency.exemptPurposes.contains(request.purpose) else { return (t, []) }
+        guard attempts.count > 0, !rules.frequency.exemptPurposes.contains(request.purpose) else { return t }
         // Attempts after `t` are not history yet for a decision at `t`.
         var first = 0
         while first < Int(attempts.count) && attempts[first].time > t { first += 1 }
         let count = Int(attempts.count) - first
-        guard count > 0 else { return (t, []) }
+        guard count > 0 else { return t }
         var earliest = t
-        var violations: [ComplianceViolation] = []
 
-        if frequency.perCalendarDay > 0, let zone = request.zones.first {
+        if rules.frequency.perCalendarDay > 0 {
+            let zone = request.zone
             let today = zone.localDay(at: Timestamp(seconds: t))
             var sameDay = 0
             for index in first..<Int(attempts.count) where zone.localDay(at: Timestamp(seconds: attempts[index].time)) == today {
                 sameDay += 1
             }
-            if sameDay >= frequency.perCalendarDay {
+            if sameDay >= rules.frequency.perCalendarDay {
                 earliest = max(earliest, zone.moment(day: today + 1, secondOfDay: 0).seconds)
-                violations.append(.dailyLimit(limit: frequency.perCalendarDay))
+                violations?.append(.dailyLimit(limit: rules.frequency.perCalendarDay))
             }
         }
-        for window in frequency.windows where window.limit > 0 && count >= window.limit {
+        for window in rules.frequency.windows where window.limit > 0 && count >= window.limit {
             let kth = attempts[first + window.limit - 1].time  // the limit-th most recent
             if kth > t - window.seconds {
                 earliest = max(earliest, kth + window.seconds)
-                violations.append(.windowLimit(seconds: window.seconds, limit: window.limit))
+                violations?.append(.windowLimit(seconds: window.seconds, limit: window.limit))
             }
         }
         let last = attempts[first].time
-        if frequency.minimumGap > 0 && last + frequency.minimumGap > t {
-            earliest = max(earliest, last + frequency.minimumGap)
-            violations.append(.minimumGap(seconds: frequency.minimumGap, last: Timestamp(seconds: last)))
+        if rules.frequency.minimumGap > 0 && last + rules.frequency.minimumGap > t {
+            earliest = max(earliest, last + rules.frequency.minimumGap)
+            violations?.append(.minimumGap(seconds: rules.frequency.minimumGap, last: Timestamp(seconds: last)))
         }
-        if let gap = frequency.purposeGaps[request.purpose], gap > 0 {
+        let gap = purposeGaps[Int(request.purpose.index)]
+        if gap > 0 {
             for index in first..<Int(attempts.count) where attempts[index].purpose == request.purpose {
                 let previous = attempts[index].time
                 if previous + gap > t {
                     earliest = max(earliest, previous + gap)
-                    violations.append(.purposeGap(request.purpose, seconds: gap, last: Timestamp(seconds: previous)))
+                    violations?.append(.purposeGap(request.purpose, seconds: gap, last: Timestamp(seconds: previous)))
                 }
                 break
             }
         }
-        return (earliest, violations)
+        return earliest
     }
 
     // MARK: - Golden hours (advice)
@@ -319,7 +343,7 @@ public struct ComplianceEngine: Sendable {
         let moment = Timestamp(seconds: t)
         let day = zone.localDay(at: moment)
         if zone.observesChineseHolidays {
-            guard policy.calendar.kind(ofDay: day).isWorkday else { return false }
+            guard calendar.kind(ofDay: day).isWorkday else { return false }
         } else {
             let weekday = floorModulo(day + 4, 7)
             guard weekday != 0 && weekday != 6 else { return false }
@@ -342,7 +366,7 @@ public struct ComplianceEngine: Sendable {
     }
 
     func goldenAdvice(_ request: ComplianceRequest, _ facts: CalleeFacts, next: Int64?) -> GoldenHourAdvice {
-        guard let zone = request.zones.first else { return GoldenHourAdvice(isGolden: false, nextGoldenAt: nil) }
+        let zone = request.zone
         let golden = isGolden(zone: zone, at: request.at.seconds)
         let nextGolden = next.flatMap { earliestAllowed(request, facts, from: $0, golden: true) }
         return GoldenHourAdvice(isGolden: golden, nextGoldenAt: nextGolden.map(Timestamp.init(seconds:)))

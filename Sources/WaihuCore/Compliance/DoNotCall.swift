@@ -83,30 +83,32 @@ public struct DoNotCallSet: Sendable {
             }
         }
         mobile.sort()
-        if !mobile.isEmpty {
-            bucketStart = [UInt32](repeating: 0, count: 1_000_001)
-            suffixes.reserveCapacity(mobile.count)
-            mobileReasons.reserveCapacity(mobile.count)
-            var previous: UInt64 = .max
-            var bucketCounts = [UInt32](repeating: 0, count: 1_000_000)
-            for packed in mobile {
-                let key = packed >> 8
-                let reasons = UInt8(truncatingIfNeeded: packed)
-                if key == previous {
-                    mobileReasons[mobileReasons.count - 1] |= reasons
-                    continue
-                }
-                previous = key
-                bucketCounts[Int(key / 10_000)] += 1
-                suffixes.append(UInt16(key % 10_000))
-                mobileReasons.append(reasons)
+        // Merge duplicates in place: reasons of one number are ORed.
+        var unique = 0
+        for packed in mobile {
+            if unique > 0 && mobile[unique - 1] >> 8 == packed >> 8 {
+                mobile[unique - 1] |= packed & 0xFF
+            } else {
+                mobile[unique] = packed
+                unique += 1
             }
+        }
+        if unique > 0 {
+            var counts = [UInt32](repeating: 0, count: 1_000_000)
+            for packed in mobile[..<unique] { counts[Int((packed >> 8) / 10_000)] += 1 }
+            bucketStart = hugePageArray(repeating: 0, count: 1_000_001)
             var running: UInt32 = 0
             for bucket in 0..<1_000_000 {
                 bucketStart[bucket] = running
-                running += bucketCounts[bucket]
+                running += counts[bucket]
             }
             bucketStart[1_000_000] = running
+            suffixes = hugePageArray(repeating: 0, count: unique)
+            mobileReasons = hugePageArray(repeating: 0, count: unique)
+            for (index, packed) in mobile[..<unique].enumerated() {
+                suffixes[index] = UInt16((packed >> 8) % 10_000)
+                mobileReasons[index] = UInt8(truncatingIfNeeded: packed)
+            }
         }
         other.sort { $0.0 < $1.0 }
         for (number, reasons) in other {
@@ -137,15 +139,7 @@ public struct DoNotCallSet: Sendable {
         if let key = DoNotCallSet.mobileKey(number) {
             guard !bucketStart.isEmpty else { return 0 }
             let bucket = Int(key / 10_000)
-            let suffix = UInt16(key % 10_000)
-            var low = Int(bucketStart[bucket]), high = Int(bucketStart[bucket + 1])
-            while low < high {
-                let middle = (low + high) >> 1
-                let value = suffixes[middle]
-                if value == suffix { return mobileReasons[middle] }
-                if value < suffix { low = middle + 1 } else { high = middle }
-            }
-            return 0
+            return mobileReasons(suffix: UInt16(key % 10_000), low: Int(bucketStart[bucket]), high: Int(bucketStart[bucket + 1]))
         }
         var low = 0, high = others.count
         while low < high {
@@ -153,6 +147,28 @@ public struct DoNotCallSet: Sendable {
             let value = others[middle]
             if value == number { return otherReasons[middle] }
             if value < number { low = middle + 1 } else { high = middle }
+        }
+        return 0
+    }
+
+    /// For batches: where a number's bucket lies (reading it starts those cache lines on their way), or nil
+    /// when the number is not a mobile kept in buckets.
+    @inline(__always)
+    func bucket(of number: UInt64) -> (suffix: UInt16, low: Int, high: Int)? {
+        guard overlay.isEmpty || overlay[number] == nil, !bucketStart.isEmpty, let key = DoNotCallSet.mobileKey(number) else { return nil }
+        let bucket = Int(key / 10_000)
+        return (UInt16(key % 10_000), Int(bucketStart[bucket]), Int(bucketStart[bucket + 1]))
+    }
+
+    /// The reasons of a mobile within its bucket.
+    @inline(__always)
+    func mobileReasons(suffix: UInt16, low: Int, high: Int) -> UInt8 {
+        var low = low, high = high
+        while low < high {
+            let middle = (low + high) >> 1
+            let value = suffixes[middle]
+            if value == suffix { return mobileReasons[middle] }
+            if value < suffix { low = middle + 1 } else { high = middle }
         }
         return 0
     }

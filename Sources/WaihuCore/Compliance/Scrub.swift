@@ -181,39 +181,75 @@ public enum ComplianceScrub {
         csv.reserveCapacity(records.count * 48)
         var rows: [ScrubRow] = []
         let moment = Timestamp(at)
+        // Parse every row first, so that the index is read in batches (see `ComplianceIndex.facts(for:_:)`).
+        var parsed: [ScrubRow?] = []
+        var requests: [ComplianceRequest] = []
+        var positions: [Int] = []
+        parsed.reserveCapacity(records.count)
+        requests.reserveCapacity(records.count)
         for record in records {
-            let row = decide(record, columns: columns, gate: gate, index: index, purpose: purpose, at: moment, summary: &summary)
+            summary.rows += 1
+            switch request(record, columns: columns, gate: gate, purpose: purpose, at: moment) {
+            case let .success(request):
+                positions.append(parsed.count)
+                parsed.append(nil)
+                requests.append(request)
+            case let .failure(row):
+                summary.counts[.invalid, default: 0] += 1
+                parsed.append(row.row)
+            }
+        }
+        let records = Array(records)
+        index.facts(for: requests.map(\.callee)) { position, facts in
+            let request = requests[position]
+            let decision = gate.engine.decide(request, facts: facts)
+            let record = records[positions[position]]
+            let input = columns.phone < record.fields.count ? record.fields[columns.phone] : ""
+            parsed[positions[position]] = row(record, input: input, request: request, decision: decision, summary: &summary)
+        }
+        for row in parsed.compactMap({ $0 }) {
             csv.append(contentsOf: line(row))
             if keepRows { rows.append(row) }
         }
         return (summary, csv, rows)
     }
 
-    static func decide(
-        _ record: CSVRecord, columns: Columns, gate: ComplianceGate, index: ComplianceIndex, purpose: CallPurpose,
-        at moment: Timestamp, summary: inout ScrubSummary
-    ) -> ScrubRow {
-        summary.rows += 1
+    /// The request a row asks for, or the row's report when it holds no valid number.
+    static func request(_ record: CSVRecord, columns: Columns, gate: ComplianceGate, purpose: CallPurpose, at moment: Timestamp)
+        -> Result<ComplianceRequest, InvalidRow>
+    {
         let input = columns.phone < record.fields.count ? record.fields[columns.phone] : ""
         let number: PhoneNumber
         do {
             number = try gate.directory.parse(input)
         } catch {
-            summary.counts[.invalid, default: 0] += 1
-            return ScrubRow(line: record.line, input: input, e164: nil, category: .invalid, codes: [], rules: [],
-                            nextAllowedAt: nil, offsetSeconds: 0, problem: error.description)
+            return .failure(InvalidRow(row: ScrubRow(
+                line: record.line, input: input, e164: nil, category: .invalid, codes: [], rules: [], nextAllowedAt: nil,
+                offsetSeconds: 0, problem: error.description)))
         }
         var elderly = false
         if let column = columns.elderly, column < record.fields.count {
             elderly = ["true", "yes", "y", "1", "是", "老年"].contains(record.fields[column].trimmingWhitespace().lowercased())
         }
-        var age: Int?
-        if let column = columns.age, column < record.fields.count { age = Int(record.fields[column].trimmingWhitespace()) }
-        if let age, age >= gate.policy.compliance.hours.elderlyAge { elderly = true }
+        if let column = columns.age, column < record.fields.count, let age = Int(record.fields[column].trimmingWhitespace()),
+           age >= gate.policy.compliance.hours.elderlyAge {
+            elderly = true  // RULES C5
+        }
         let zones = number.isChinese ? [CalleeZone.china] : gate.zones(for: number)
-        let request = ComplianceRequest(callee: number, zones: zones, purpose: purpose, at: moment, elderly: elderly)
-        let decision = gate.engine.decide(request, facts: index.facts(for: number))
-        let zone = zones[0]
+        return .success(ComplianceRequest(callee: number, zones: zones, purpose: purpose, at: moment, elderly: elderly))
+    }
+
+    /// A row that holds no valid number, already reported.
+    struct InvalidRow: Error {
+        let row: ScrubRow
+    }
+
+    /// The report of a decided row; counts it in `summary`.
+    static func row(
+        _ record: CSVRecord, input: String, request: ComplianceRequest, decision: ComplianceDecision, summary: inout ScrubSummary
+    ) -> ScrubRow {
+        let moment = request.at
+        let zone = request.zone
         let category: ScrubCategory
         if let next = decision.nextAllowedAt {
             if next == moment {
@@ -243,7 +279,7 @@ public enum ComplianceScrub {
             }
         }
         for rule in Set(rules) { summary.byRule[rule, default: 0] += 1 }
-        return ScrubRow(line: record.line, input: input, e164: number.e164, category: category, codes: codes, rules: rules,
+        return ScrubRow(line: record.line, input: input, e164: request.callee.e164, category: category, codes: codes, rules: rules,
                         nextAllowedAt: decision.nextAllowedAt, offsetSeconds: zone.offset(at: moment), problem: nil)
     }
 

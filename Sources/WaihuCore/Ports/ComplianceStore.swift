@@ -60,6 +60,8 @@ public protocol ComplianceStore: Sendable {
     func calleeFacts(for number: PhoneNumber, attemptsSince: Date) async throws -> CalleeFacts
 
     func addConsent(_ draft: ConsentDraft, recordedAt: Date, source: String) async throws -> Consent
+    /// Records many consents in one transaction (an import from a CRM); returns their ids in order.
+    func addConsents(_ drafts: [ConsentDraft], recordedAt: Date, source: String) async throws -> [Int64]
     /// Revokes a consent. Throws `ComplianceInputError.consentNotFound` or `.consentAlreadyRevoked`.
     func revokeConsent(id: Int64, at: Date, reason: String?) async throws -> Consent
     func consents(phone: PhoneNumber) async throws -> [Consent]
@@ -78,4 +80,47 @@ public protocol ComplianceStore: Sendable {
     func recordDecision(_ decision: ComplianceDecision, context: DecisionContext, decidedAt: Date) async throws -> Int64
     /// Decisions about `phone`, newest first.
     func decisions(phone: PhoneNumber, limit: Int) async throws -> [StoredDecision]
+}
+
+/// How far back each kind of record is kept (RULES C3: consents 3 years after they end; D3: personal data
+/// 1 year; C12: decisions as long as the consents they rely on).
+public struct RetentionCutoffs: Sendable, Hashable {
+    /// Call attempts that started before this are deleted (pending ones are kept).
+    public let attemptsBefore: Date
+    /// Consents that ended (expired or revoked) before this are deleted, unless a kept decision relies on them.
+    public let consentsEndedBefore: Date
+    /// Decisions made before this are deleted, unless a kept attempt completes them.
+    public let decisionsBefore: Date
+    /// Opt-ins and inbound SMS received before this are deleted.
+    public let messagesBefore: Date
+
+    public init(policy: CompliancePolicy, now: Date) {
+        func daysAgo(_ days: Int) -> Date { now.addingTimeInterval(-TimeInterval(days) * 86_400) }
+        attemptsBefore = daysAgo(policy.retention.personalDataDays)
+        consentsEndedBefore = daysAgo(policy.consent.retentionDays)
+        decisionsBefore = daysAgo(policy.retention.decisionDays)
+        messagesBefore = daysAgo(policy.retention.personalDataDays)
+    }
+}
+
+/// What a purge deleted.
+public struct PurgeReport: Sendable, Hashable, Codable {
+    public var attempts = 0
+    public var consents = 0
+    public var decisions = 0
+    public var optIns = 0
+    public var messages = 0
+
+    public init() {}
+}
+
+/// Deletes records past their retention.
+public protocol RetentionStore: Sendable {
+    func purge(_ cutoffs: RetentionCutoffs) async throws -> PurgeReport
+}
+
+/// A store that other processes may write to, and that can tell when they did.
+public protocol ChangeWatching: Sendable {
+    /// A number that changes whenever another process commits to the store.
+    func externalChangeToken() async throws -> Int
 }

@@ -27,6 +27,10 @@ public struct HolidayCalendar: Sendable, Hashable {
     private(set) var workdays: [Int64: String] = [:]
     /// The years the calendar has data for.
     public private(set) var years: Set<Int> = []
+    /// Every day from 1 January of the first year to 31 December of the last, for the hot path:
+    /// bit 0 holiday, bit 1 make-up workday, bit 2 the day's year has data.
+    private var dense: [UInt8] = []
+    private var denseStart: Int64 = 0
 
     public init() {}
 
@@ -64,6 +68,7 @@ public struct HolidayCalendar: Sendable, Hashable {
         workdays[date.dayNumber] = nil
         holidays[date.dayNumber] = name
         years.insert(date.year)
+        rebuildDense()
     }
 
     /// Adds a make-up workday (调休).
@@ -71,19 +76,47 @@ public struct HolidayCalendar: Sendable, Hashable {
         holidays[date.dayNumber] = nil
         workdays[date.dayNumber] = name
         years.insert(date.year)
+        rebuildDense()
+    }
+
+    private mutating func rebuildDense() {
+        guard let firstYear = years.min(), let lastYear = years.max() else { return }
+        let first = CivilDate(year: firstYear, month: 1, day: 1)!.dayNumber
+        let last = CivilDate(year: lastYear, month: 12, day: 31)!.dayNumber
+        denseStart = first
+        dense = [UInt8](repeating: 0, count: Int(last - first + 1))
+        for year in years {
+            let start = CivilDate(year: year, month: 1, day: 1)!.dayNumber, end = CivilDate(year: year, month: 12, day: 31)!.dayNumber
+            for day in start...end { dense[Int(day - first)] |= 4 }
+        }
+        for day in holidays.keys { dense[Int(day - first)] |= 1 }
+        for day in workdays.keys { dense[Int(day - first)] |= 2 }
+    }
+
+    /// Whether `day` is a day of a statutory holiday's rest period.
+    @inline(__always)
+    public func isHoliday(_ day: Int64) -> Bool {
+        let offset = day - denseStart
+        return offset >= 0 && offset < Int64(dense.count) && dense[Int(offset)] & 1 != 0
     }
 
     /// The kind of the local day `day` (days since 1970-01-01).
     @inline(__always)
     public func kind(ofDay day: Int64) -> DayKind {
-        if let name = holidays[day] { return .holiday(name) }
-        if let name = workdays[day] { return .makeUpWorkday(name) }
+        let offset = day - denseStart
+        if offset >= 0 && offset < Int64(dense.count) {
+            let bits = dense[Int(offset)]
+            if bits & 1 != 0 { return .holiday(holidays[day] ?? "") }
+            if bits & 2 != 0 { return .makeUpWorkday(workdays[day] ?? "") }
+        }
         let weekday = floorModulo(day + 4, 7)
         return weekday == 0 || weekday == 6 ? .weekend : .workday
     }
 
     /// Whether the calendar has holiday data for the year of `day`.
+    @inline(__always)
     public func covers(day: Int64) -> Bool {
-        years.contains(CivilDate(dayNumber: day).year)
+        let offset = day - denseStart
+        return offset >= 0 && offset < Int64(dense.count) && dense[Int(offset)] & 4 != 0
     }
 }
