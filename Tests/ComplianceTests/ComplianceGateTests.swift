@@ -279,6 +279,44 @@ struct ComplianceGateTests {
         }
     }
 
+    @Test("writes by another process are seen after a reload; the change token tells when")
+    func outsideWrites() async throws {
+        let test = try await TestGate()
+        defer { test.remove() }
+        let token = try await test.store.externalChangeToken()
+        // The CLI opens the same file with its own store: another connection, another process's writes.
+        let cli = try SQLiteStore(path: test.folder.appendingPathComponent("waihu.sqlite").path)
+        _ = try await cli.addToDoNotCall([DoNotCallEntry(phone: phone("13800138000"), reason: .complaint, addedAt: monday, source: "cli")])
+        #expect(try await test.store.externalChangeToken() != token)
+        let request = test.gate.request(for: phone("13800138000"), purpose: .service, at: monday)
+        #expect(test.gate.check(request).allowed)
+        try await test.gate.reload(now: monday)
+        #expect(test.gate.check(request).reasons.map(\.rule) == ["C8"])
+        // The gate's own writes do not move the token.
+        let own = try await test.store.externalChangeToken()
+        try await test.gate.addToDoNotCall([DoNotCallEntry(phone: phone("13900139000"), reason: .refusal, addedAt: monday, source: "api")])
+        #expect(try await test.store.externalChangeToken() == own)
+    }
+
+    @Test("retention: old attempts and ended consents go; what is recent or still relied on stays")
+    func purge() async throws {
+        let test = try await TestGate(setup: [
+            .attempt("2024-01-10 10:00", caller: "010-58001001"), .attempt("2025-02-20 10:00", caller: "010-58001001"),
+            .consent(.marketing, granted: "2020-01-01 10:00", expires: "2021-01-01 10:00"),
+            .consent(.marketing, granted: "2023-01-01 10:00", expires: "2024-06-01 10:00"),
+            .consent(.marketing, granted: "2024-06-01 10:00"),
+        ])
+        defer { test.remove() }
+        let now = beijing("2025-03-03 10:00").date
+        let report = try await test.store.purge(RetentionCutoffs(policy: CompliancePolicy(), now: now))
+        #expect(report.attempts == 1)  // older than a year (RULES D3)
+        #expect(report.consents == 1)  // ended more than three years ago (RULES C3)
+        let consents = try await test.store.consents(phone: phone("13800138000"))
+        #expect(consents.count == 2)
+        let attempts = try await test.store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM call_attempt") }
+        #expect(attempts == 1)
+    }
+
     @Test("SMS replies are read the way customers write them", arguments: [
         ("Y", SMSReply.confirm), ("y", .confirm), ("1", .confirm), ("是", .confirm), ("ＹＥＳ", .confirm), (" Y。", .confirm),
         ("N", .refuse), ("3", .refuse), ("TD", .refuse), ("退订", .refuse), ("不需要", .refuse),
