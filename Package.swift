@@ -106,6 +106,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PoolTests",
+            dependencies: [
+                "WaihuCore",
+                "WaihuStore",
+                "WaihuGateways",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "WaihuConfigTests",
             dependencies: ["WaihuConfig"]
         ),

@@ -185,5 +185,44 @@ public enum PolicyFile {
             pool.initialStatus = status
         }
         if let allow = try section.bool("allowVirtualForMarketing") { pool.allowVirtualForMarketing = allow }
+        let integers: [(String, ClosedRange<Int>, WritableKeyPath<PoolPolicy, Int>)] = [
+            ("warmupStartCap", 1...10_000, \.warmupStartCap), ("warmupRaisedCap", 1...10_000, \.warmupRaisedCap),
+            ("warmupRaiseAfterDays", 0...365, \.warmupRaiseAfterDays), ("warmupCleanDays", 1...365, \.warmupCleanDays),
+            ("reducedCap", 1...10_000, \.reducedCap), ("concurrentCallsPerNumber", 1...100, \.concurrentCallsPerNumber),
+            ("stickyDays", 0...365, \.stickyDays), ("reservationSeconds", 5...3600, \.reservationSeconds),
+            ("maxCallSeconds", 60...86_400, \.maxCallSeconds), ("leaseBlock", 1...100, \.leaseBlock),
+            ("restingDays", 1...365, \.restingDays), ("suspendMarksAbove", 0...1000, \.suspendMarksAbove),
+            ("connectFlagDays", 1...30, \.connectFlagDays), ("baselineDays", 1...90, \.baselineDays),
+            ("shortCallSeconds", 1...120, \.shortCallSeconds), ("minimumDailyAttempts", 1...10_000, \.minimumDailyAttempts),
+            ("reviewDays", 1...3650, \.reviewDays), ("retireMarksAtLeast", 0...1000, \.retireMarksAtLeast),
+            ("appealWorkdays", 1...30, \.appealWorkdays),
+        ]
+        for (key, range, path) in integers {
+            if let value = try section.int(key, in: range) { pool[keyPath: path] = value }
+        }
+        if let hourly = try section.int("hourlyCap", in: 1...10_000) { pool.hourlyCap = hourly }
+        let shares: [(String, WritableKeyPath<PoolPolicy, Double>)] = [
+            ("standbyShare", \.standbyShare), ("weeklySwapShare", \.weeklySwapShare), ("connectFlagBelow", \.connectFlagBelow),
+            ("throttleFactor", \.throttleFactor), ("retireConnectBelow", \.retireConnectBelow), ("replenishShareLow", \.replenishShareLow),
+            ("replenishShareHigh", \.replenishShareHigh), ("agentGoodMarkRate", \.agentGoodMarkRate),
+        ]
+        for (key, path) in shares {
+            if let value = try section.fraction(key) { pool[keyPath: path] = value }
+        }
+        let points: [(String, WritableKeyPath<PoolPolicy, Double>)] = [
+            ("connectDropPoints", \.connectDropPoints), ("shortCallRisePoints", \.shortCallRisePoints), ("declineRisePoints", \.declineRisePoints),
+        ]
+        for (key, path) in points {
+            if let value = try section.int(key, in: 0...100) { pool[keyPath: path] = Double(value) }
+        }
+        for (key, path) in [("markPollAt", \PoolPolicy.markPollAt), ("evaluateAt", \PoolPolicy.evaluateAt), ("reviewAt", \PoolPolicy.reviewAt)] {
+            if let value = try section.timeOfDay(key) { pool[keyPath: path] = value }
+        }
+        guard pool.warmupStartCap <= pool.warmupRaisedCap, pool.warmupRaisedCap <= pool.defaultDailyCap else {
+            throw ConfigurationError("\(section.file): 'pool.warmupStartCap' ≤ 'pool.warmupRaisedCap' ≤ 'pool.defaultDailyCap' must hold")
+        }
+        guard pool.replenishShareLow <= pool.replenishShareHigh else {
+            throw ConfigurationError("\(section.file): 'pool.replenishShareLow' is above 'pool.replenishShareHigh'")
+        }
     }
 }

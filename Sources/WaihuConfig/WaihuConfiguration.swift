@@ -17,6 +17,9 @@ import WaihuCore
 /// policy: policy.yaml            # relative to this file
 /// sms:
 ///   gatewayURL: https://sms.example.com/send   # token: WAIHU_SMS_TOKEN
+/// marks:
+///   providerURL: https://marks.example.com/query   # token: WAIHU_MARKS_TOKEN
+///   dropFolder: marks-inbox                        # CSV/JSON mark files imported daily
 /// log:
 ///   level: info
 /// ```
@@ -38,6 +41,12 @@ public struct WaihuConfiguration: Sendable, Equatable {
     public var smsGatewayURL: URL?
     /// The SMS gateway's bearer token, from `WAIHU_SMS_TOKEN` only.
     public var smsToken: String?
+    /// The mark-query service polled daily for the whole pool (RULES P9); nil: no polling.
+    public var marksProviderURL: URL?
+    /// Its bearer token, from `WAIHU_MARKS_TOKEN` only.
+    public var marksToken: String?
+    /// A folder whose mark files (CSV or JSON) are imported daily and moved to `processed/`.
+    public var marksDropFolder: String?
 
     public init() {}
 
@@ -92,6 +101,11 @@ public struct WaihuConfiguration: Sendable, Equatable {
             try database.finish()
         }
         if let policy = try root.string("policy") { policyPath = Self.relative(policy, to: path) }
+        if var marks = try root.section("marks") {
+            if let text = try marks.string("providerURL") { marksProviderURL = try Self.checkURL(text, source: "\(path): 'marks.providerURL'") }
+            if let folder = try marks.string("dropFolder") { marksDropFolder = Self.relative(folder, to: path) }
+            try marks.finish()
+        }
         if var sms = try root.section("sms") {
             if let text = try sms.string("gatewayURL") { smsGatewayURL = try Self.checkURL(text, source: "\(path): 'sms.gatewayURL'") }
             try sms.finish()
@@ -113,6 +127,9 @@ public struct WaihuConfiguration: Sendable, Equatable {
         if let level = environment["WAIHU_LOG_LEVEL"] { logLevel = try Self.checkLevel(level, source: "WAIHU_LOG_LEVEL") }
         if let text = environment["WAIHU_SMS_GATEWAY_URL"] { smsGatewayURL = try Self.checkURL(text, source: "WAIHU_SMS_GATEWAY_URL") }
         if let token = environment["WAIHU_SMS_TOKEN"], !token.isEmpty { smsToken = token }
+        if let text = environment["WAIHU_MARKS_URL"] { marksProviderURL = try Self.checkURL(text, source: "WAIHU_MARKS_URL") }
+        if let token = environment["WAIHU_MARKS_TOKEN"], !token.isEmpty { marksToken = token }
+        if let folder = environment["WAIHU_MARKS_DROP"] { marksDropFolder = folder }
     }
 
     mutating func apply(flags: Flags) throws(ConfigurationError) {

@@ -59,6 +59,17 @@ struct YAMLSection {
         return number
     }
 
+    /// A share between 0 and 1 (`0.25`, or `25%`).
+    mutating func fraction(_ name: String) throws(ConfigurationError) -> Double? {
+        guard let node = value(name) else { return nil }
+        let text = node.scalar?.string ?? ""
+        let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let number, (0...1).contains(number) else {
+            throw fail(node, name, "is '\(text)'; give a share between 0 and 1, such as 0.25 or 25%")
+        }
+        return number
+    }
+
     mutating func bool(_ name: String) throws(ConfigurationError) -> Bool? {
         guard let node = value(name) else { return nil }
         guard let flag = node.bool else { throw fail(node, name, "must be true or false, not '\(node.scalar?.string ?? "?")'") }

@@ -80,6 +80,26 @@ extension APIProblem {
     }
 }
 
+extension APIProblem {
+    /// The HTTP form of a refused pool request.
+    init(_ error: PoolInputError) {
+        switch error {
+        case .noNumberAvailable:
+            self.init(status: .conflict, slug: "no-number-available", title: "No caller number available", detail: error.description, rule: "P3")
+        case .agentRequired, .unknownAgent, .untrainedAgent:
+            self.init(status: .unprocessableContent, slug: "agent", title: "Agent not allowed", detail: error.description, rule: "P6")
+        case .unknownReservation, .appealNotFound:
+            self.init(status: .notFound, slug: "not-found", title: "Not found", detail: error.description)
+        case .reservationExpired:
+            self.init(status: .gone, slug: "reservation-expired", title: "Reservation expired", detail: error.description)
+        case .appealTransition, .appealAlreadyOpen:
+            self.init(status: .conflict, slug: "appeal-state", title: "Appeal state", detail: error.description, rule: "P12")
+        case .notInPool, .negativeMarkCount:
+            self.init(status: .unprocessableContent, slug: "invalid-input", title: "Invalid input", detail: error.description)
+        }
+    }
+}
+
 extension APIProblem: HTTPResponseConvertible {
     var httpStatus: HTTPResponse.Status { status }
     var httpHeaderFields: HTTPFields { [.contentType: "application/problem+json"] }
@@ -114,6 +134,7 @@ struct ProblemMiddleware: ServerMiddleware {
         if let problem = underlying as? APIProblem { return problem }
         if let error = underlying as? CallerNumberError { return APIProblem(error) }
         if let error = underlying as? ComplianceInputError { return APIProblem(error) }
+        if let error = underlying as? PoolInputError { return APIProblem(error) }
         if let error = underlying as? DecodingError { return .badRequest("the request body is malformed: \(describe(error))") }
         if let server = error as? ServerError, (400..<500).contains(server.httpStatus.code) {
             return APIProblem(

@@ -116,7 +116,8 @@ extension WaihuAPI {
         guard case let .json(body) = input.body else { throw APIProblem.badRequest("send the listing as JSON") }
         let number = try phone(body.phone, field: "phone")
         let reason = DoNotCallReason(rawValue: body.reason.rawValue)!
-        let added = try await gate.addToDoNotCall([DoNotCallEntry(phone: number, reason: reason, addedAt: now, source: "api", note: body.note)])
+        let caller = try body.caller.map { text throws(APIProblem) in try phone(text, field: "caller") }
+        let added = try await gate.addToDoNotCall([DoNotCallEntry(phone: number, reason: reason, addedAt: now, source: "api", note: body.note, caller: caller)])
         return .created(.init(body: .json(.init(phone: number.e164, reason: body.reason, added: added > 0))))
     }
 
@@ -172,7 +173,8 @@ extension WaihuAPI {
                     callee: phone(record.callee, field: "callee"), caller: phone(record.caller, field: "caller"),
                     purpose: CallPurpose(record.purpose), startedAt: startedAt,
                     outcome: AttemptOutcome(rawValue: record.outcome.rawValue)!, durationSeconds: record.durationSeconds,
-                    source: record.source ?? "api", decisionId: record.decisionId))
+                    source: record.source ?? "api", decisionId: record.decisionId, agent: record.agent, campaign: record.campaign,
+                    sipStatus: record.sipStatus))
             } catch let problem as APIProblem {
                 problems.append(.init(index: position, field: problem.field, reason: problem.detail))
             } catch {
@@ -180,6 +182,10 @@ extension WaihuAPI {
             }
         }
         let fresh = try await gate.recordAttempts(attempts, now: now)
+        // Calls placed outside waihu's selection use up their caller number's cap too (RULES P3).
+        for (attempt, isNew) in zip(attempts, fresh) where isNew && attempt.decisionId == nil {
+            dependencies.pool.selector.recordOutsideDial(from: attempt.caller, at: attempt.startedAt)
+        }
         let recorded = fresh.filter { $0 }.count
         return .ok(.init(body: .json(.init(
             recorded: recorded, duplicates: fresh.count - recorded, rejected: problems.count, problems: problems))))

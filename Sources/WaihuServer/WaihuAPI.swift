@@ -78,6 +78,7 @@ struct WaihuAPI: APIProtocol {
             displayName: body.displayName, status: body.status.map(CallerNumberStatus.init), dailyCap: body.dailyCap,
             policy: policy)
         let number = try await store.add(draft, policy: policy, at: now, actor: "api")
+        try await dependencies.pool.reloadSelector(now: now, sticky: false)
         return .created(.init(
             headers: .init(location: "/v1/caller-numbers/\(number.number.e164)"),
             body: .json(.init(number))))
@@ -92,6 +93,7 @@ struct WaihuAPI: APIProtocol {
         let bytes = try await collect(body, limit: dependencies.importLimitBytes)
         do {
             let report = try await store.importCSV(bytes, directory: directory, policy: policy, at: now, actor: "api")
+            if report.created + report.updated > 0 { try await dependencies.pool.reloadSelector(now: now, sticky: false) }
             return .ok(.init(body: .json(.init(report))))
         } catch let error as ImportFileError {
             throw APIProblem.badRequest(error.description)
@@ -115,6 +117,7 @@ struct WaihuAPI: APIProtocol {
             throw APIProblem.badRequest("the change is empty; give at least one of status, purpose, dailyCap, displayName, filingRef")
         }
         let changed = try await store.change(number, change, policy: policy, at: now, actor: "api")
+        try await dependencies.pool.reloadSelector(now: now, sticky: false)
         return .ok(.init(body: .json(.init(changed))))
     }
 

@@ -14,6 +14,8 @@ public struct WaihuServerDependencies: Sendable {
     public var compliance: ComplianceGate
     /// SMS double opt-in, over the gate and the configured SMS gateway.
     public var optIns: OptInService
+    /// The number pool: selection, evaluation, appeals.
+    public var pool: PoolService
     public var policy: Policy { compliance.policy }
     /// The time of day, injected so that tests control it.
     public var clock: @Sendable () -> Date
@@ -25,7 +27,7 @@ public struct WaihuServerDependencies: Sendable {
 
     public init(
         directory: PhoneDirectory = .bundled, callerNumbers: any CallerNumberStore, compliance: ComplianceGate,
-        optIns: OptInService, clock: @escaping @Sendable () -> Date = { Date() },
+        optIns: OptInService, pool: PoolService, clock: @escaping @Sendable () -> Date = { Date() },
         metrics: PrometheusCollectorRegistry = .init(), importLimitBytes: Int = 64 << 20,
         version: String = WaihuVersion.current
     ) {
@@ -33,6 +35,7 @@ public struct WaihuServerDependencies: Sendable {
         self.callerNumbers = callerNumbers
         self.compliance = compliance
         self.optIns = optIns
+        self.pool = pool
         self.clock = clock
         self.metrics = metrics
         self.importLimitBytes = importLimitBytes

@@ -143,6 +143,9 @@ extension SQLiteStore: CallerNumberStore {
             INSERT INTO caller_number_event (caller_number_id, at, field, old_value, new_value, actor, reason)
             VALUES (?, ?, 'created', NULL, ?, ?, ?)
             """, arguments: [db.lastInsertedRowID, number.createdAt, number.status.rawValue, actor, reason])
+        if number.status == .warming {
+            try db.execute(sql: "UPDATE caller_number SET warming_since = ? WHERE id = ?", arguments: [number.createdAt, db.lastInsertedRowID])
+        }
     }
 
     private static func update(
@@ -164,6 +167,10 @@ extension SQLiteStore: CallerNumberStore {
                 INSERT INTO caller_number_event (caller_number_id, at, field, old_value, new_value, actor, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, event.at, event.field, event.oldValue, event.newValue, event.actor, event.reason])
+        }
+        // Warm-up counts from the day a number starts warming (RULES P14).
+        if old.status != new.status && new.status == .warming {
+            try db.execute(sql: "UPDATE caller_number SET warming_since = ? WHERE id = ?", arguments: [new.updatedAt, id])
         }
     }
 

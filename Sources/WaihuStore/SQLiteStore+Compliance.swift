@@ -258,7 +258,7 @@ extension SQLiteStore: ComplianceStore {
     public func addToDoNotCall(_ entries: [DoNotCallEntry]) async throws -> Int {
         try await database.write { db in
             let statement = try db.cachedStatement(sql: """
-                INSERT INTO dnc_entry (number, reason, added_at, source, note) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO dnc_entry (number, reason, added_at, source, note, caller) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (number, reason) DO NOTHING
                 """)
             var added = 0
@@ -266,6 +266,7 @@ extension SQLiteStore: ComplianceStore {
             for entry in entries.sorted(by: { $0.phone.e164Digits < $1.phone.e164Digits }) {
                 try statement.execute(arguments: [
                     Int64(entry.phone.e164Digits), entry.reason.rawValue, Timestamp(entry.addedAt).seconds, entry.source, entry.note,
+                    entry.caller?.e164,
                 ])
                 added += db.changesCount
             }
@@ -302,12 +303,14 @@ extension SQLiteStore: ComplianceStore {
     public func recordAttempts(_ attempts: [CallAttempt], recordedAt: Date) async throws -> [Bool] {
         try await database.write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO call_attempt (callee, caller, purpose, started_at, outcome, duration_seconds, source, decision_id, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO call_attempt (callee, caller, purpose, started_at, outcome, duration_seconds, source, decision_id,
+                    recorded_at, agent, campaign, sip_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """)
             let complete = try db.cachedStatement(sql: """
-                UPDATE call_attempt SET outcome = ?, duration_seconds = ?, started_at = ?, recorded_at = ?
+                UPDATE call_attempt SET outcome = ?, duration_seconds = ?, started_at = ?, recorded_at = ?,
+                    agent = coalesce(?, agent), campaign = coalesce(?, campaign), sip_status = ?
                 WHERE decision_id = ? AND outcome = 'pending'
                 """)
             var fresh = [Bool](repeating: false, count: attempts.count)
@@ -318,13 +321,16 @@ extension SQLiteStore: ComplianceStore {
                 let started = Timestamp(attempt.startedAt).seconds
                 if let decisionId = attempt.decisionId, attempt.outcome != .pending {
                     // Completes an admitted call: the attempt was counted when it was admitted.
-                    try complete.execute(arguments: [attempt.outcome.rawValue, attempt.durationSeconds, started, now, decisionId])
+                    try complete.execute(arguments: [
+                        attempt.outcome.rawValue, attempt.durationSeconds, started, now, attempt.agent, attempt.campaign,
+                        attempt.sipStatus, decisionId,
+                    ])
                     if db.changesCount == 1 { continue }
                 }
                 try insert.execute(arguments: [
                     Int64(attempt.callee.e164Digits), attempt.caller.e164, attempt.purpose.rawValue, started,
                     attempt.outcome.rawValue, attempt.durationSeconds, attempt.source,
-                    attempt.outcome == .pending ? attempt.decisionId : nil, now,
+                    attempt.outcome == .pending ? attempt.decisionId : nil, now, attempt.agent, attempt.campaign, attempt.sipStatus,
                 ])
                 fresh[position] = db.changesCount == 1
             }

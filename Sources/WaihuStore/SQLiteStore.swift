@@ -78,6 +78,7 @@ public final class SQLiteStore: Sendable {
                 """)
         }
         registerComplianceMigration(&migrator)
+        registerPoolMigration(&migrator)
         return migrator
     }
 }

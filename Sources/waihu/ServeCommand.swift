@@ -54,10 +54,15 @@ struct Server {
         ])
         let configuration = configuration
         let gateway = configuration.smsGatewayURL.map { HTTPSMSGateway(url: $0, token: configuration.smsToken) }
+        let selector = try await PoolService.makeSelector(store: database, policy: policy, now: Date())
+        let pool = PoolService(store: database, selector: selector, policy: policy)
         let dependencies = WaihuServerDependencies(
             callerNumbers: database, compliance: gate,
-            optIns: OptInService(gate: gate, store: database, gateway: gateway), metrics: registry,
+            optIns: OptInService(gate: gate, store: database, gateway: gateway), pool: pool, metrics: registry,
             importLimitBytes: configuration.importLimitBytes)
+        let marks = MarkIntake(
+            pool: pool, provider: configuration.marksProviderURL.map { HTTPMarkProvider(url: $0, token: configuration.marksToken) },
+            dropFolder: configuration.marksDropFolder, directory: .bundled)
         let app = try buildApplication(
             host: configuration.host, port: configuration.port, dependencies: dependencies, logger: logger,
             onServerRunning: { await onRunning(configuration) })
@@ -66,8 +71,11 @@ struct Server {
         ])
         let services: [any Service] = [
             app,
-            IndexRefreshService(gate: gate, store: database, interval: .seconds(2), logger: logger),
+            IndexRefreshService(gate: gate, pool: pool, store: database, interval: .seconds(2), logger: logger),
             RetentionService(store: database, policy: policy.compliance, logger: logger),
+            LeaseWriterService(selector: selector, store: database, logger: logger),
+            ReservationSweepService(selector: selector),
+            PoolJobsService(pool: pool, marks: marks, logger: logger),
         ]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

@@ -11,7 +11,7 @@ struct Waihu: AsyncParsableCommand {
         version: WaihuVersion.current,
         subcommands: [
             DemoCommand.self, LookupCommand.self, NumbersCommand.self, CheckCommand.self, ConsentCommand.self,
-            DoNotCallCommand.self, ScrubCommand.self, PurgeCommand.self, ServeCommand.self,
+            DoNotCallCommand.self, ScrubCommand.self, PoolCommand.self, PurgeCommand.self, ServeCommand.self,
         ]
     )
 }

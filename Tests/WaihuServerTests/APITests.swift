@@ -18,9 +18,10 @@ func withAPI(
     // Thursday 2026-11-19, 23:06:40 in Beijing: outside calling hours.
     let now = Timestamp(iso8601: "2026-11-19T23:06:40+08:00")!.date
     let gate = try await ComplianceGate.load(store: store, policy: .defaults, now: now)
+    let selector = try await PoolService.makeSelector(store: store, policy: .defaults, now: now)
     let dependencies = WaihuServerDependencies(
         callerNumbers: store, compliance: gate, optIns: OptInService(gate: gate, store: store, gateway: nil),
-        clock: { now }, importLimitBytes: importLimitBytes)
+        pool: PoolService(store: store, selector: selector, policy: .defaults), clock: { now }, importLimitBytes: importLimitBytes)
     var logger = Logger(label: "waihu.test")
     logger.logLevel = .warning
     let app = try buildApplication(host: "127.0.0.1", port: 0, dependencies: dependencies, logger: logger)

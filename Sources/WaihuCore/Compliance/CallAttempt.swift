@@ -24,10 +24,16 @@ public struct CallAttempt: Sendable, Hashable {
     public let source: String
     /// The admission decision this attempt completes (see `ComplianceGate.admit`), if any.
     public let decisionId: Int64?
+    /// The agent who placed it (RULES P15: mark rate per agent).
+    public let agent: String?
+    public let campaign: String?
+    /// The final SIP status, when known (603/607/608 are declines: a number-health signal).
+    public let sipStatus: Int?
 
     public init(
         callee: PhoneNumber, caller: PhoneNumber, purpose: CallPurpose, startedAt: Date, outcome: AttemptOutcome,
-        durationSeconds: Int?, source: String, decisionId: Int64? = nil
+        durationSeconds: Int?, source: String, decisionId: Int64? = nil, agent: String? = nil, campaign: String? = nil,
+        sipStatus: Int? = nil
     ) throws(ComplianceInputError) {
         if let durationSeconds, durationSeconds < 0 { throw .negativeDuration(durationSeconds) }
         self.callee = callee
@@ -38,6 +44,9 @@ public struct CallAttempt: Sendable, Hashable {
         self.durationSeconds = durationSeconds
         self.source = source
         self.decisionId = decisionId
+        self.agent = agent
+        self.campaign = campaign
+        self.sipStatus = sipStatus
     }
 }
 

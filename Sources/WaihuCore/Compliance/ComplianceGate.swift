@@ -87,7 +87,8 @@ public final class ComplianceGate: Sendable {
         if decision.allowed, let caller = context.caller {
             let attempt = try CallAttempt(
                 callee: request.callee, caller: caller, purpose: request.purpose, startedAt: request.at.date,
-                outcome: .pending, durationSeconds: nil, source: "waihu", decisionId: id)
+                outcome: .pending, durationSeconds: nil, source: "waihu", decisionId: id, agent: context.agent,
+                campaign: context.campaign)
             _ = try await store.recordAttempts([attempt], recordedAt: now)
         }
         return (decision, id)

@@ -39,13 +39,16 @@ public struct DoNotCallEntry: Sendable, Hashable {
     /// Who listed it: `api`, `cli`, `sms_reply`, `call_outcome`, `import:<name>` …
     public let source: String
     public let note: String?
+    /// For a complaint: the caller number complained about (a number-health signal).
+    public let caller: PhoneNumber?
 
-    public init(phone: PhoneNumber, reason: DoNotCallReason, addedAt: Date, source: String, note: String? = nil) {
+    public init(phone: PhoneNumber, reason: DoNotCallReason, addedAt: Date, source: String, note: String? = nil, caller: PhoneNumber? = nil) {
         self.phone = phone
         self.reason = reason
         self.addedAt = addedAt
         self.source = source
         self.note = note
+        self.caller = caller
     }
 }
 
