@@ -83,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "waihu-bench",
-            dependencies: ["WaihuCore", "WaihuStore"],
+            dependencies: ["WaihuCore", "WaihuStore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/waihu-bench"
         ),
         .testTarget(

@@ -2,7 +2,7 @@ import Foundation
 import WaihuCore
 
 // waihu-bench: figures for the hot paths, each next to a baseline measured in the same run.
-// Run through scripts/bench (release build). Usage: waihu-bench lookup [count] | compliance [scale]
+// Run through scripts/bench (release build). Usage: waihu-bench lookup [count] | compliance [scale] | pool [selections]
 
 /// Runs `body` `rounds` times and returns the best rate in operations per second.
 func bestRate(rounds: Int = 5, operations: Int, _ body: () -> Int) -> (rate: Double, checksum: Int) {
@@ -19,7 +19,7 @@ func bestRate(rounds: Int = 5, operations: Int, _ body: () -> Int) -> (rate: Dou
 }
 
 func format(_ rate: Double) -> String {
-    rate >= 1e6 ? String(format: "%.2fM", rate / 1e6) : String(format: "%.0fk", rate / 1e3)
+    rate >= 1e6 ? String(format: "%.2fM", rate / 1e6) : rate >= 1e4 ? String(format: "%.0fk", rate / 1e3) : String(format: "%.0f", rate)
 }
 
 /// The numbers operators paste, in the proportions a contact list has them.
@@ -105,9 +105,12 @@ case "lookup":
 case "compliance":
     let scale = arguments.dropFirst().first.flatMap(Double.init) ?? 1
     try await ComplianceBenchmark(scale: scale, folder: NSTemporaryDirectory() + "waihu-bench-compliance").run()
+case "pool":
+    try await PoolBenchmark(numbers: 10_000, selections: arguments.dropFirst().first.flatMap(Int.init) ?? 2_000_000,
+                            folder: NSTemporaryDirectory() + "waihu-bench-pool").run()
 case "profile-decisions":
     profileDecisions(scale: arguments.dropFirst().first.flatMap(Double.init) ?? 1)
 default:
-    print("usage: waihu-bench lookup [count] | compliance [scale]")
+    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections]")
     exit(2)
 }

@@ -203,6 +203,65 @@ struct SelectionTests {
         }
     }
 
+    @Test("every choice is the least used eligible number at the nearest level, through calls held, undialled units given back and leases written late")
+    func leastUsedAgainstReference() async throws {
+        var policy = Policy.defaults
+        policy.pool.leaseBlock = 2  // leases run short often, so numbers wait for them and come back
+        let pool = try TestPool(policy: policy)
+        defer { pool.remove() }
+        let numbers: [(String, NumberPurpose, CallerNumberStatus, Int?)] = [
+            ("0755-83201001", .service, .active, 6), ("0755-83201002", .service, .active, 9), ("0755-83201003", .service, .active, 4),
+            ("020-83601001", .service, .active, 7), ("020-83601002", .service, .active, 5), ("0731-84401001", .service, .active, 8),
+            ("010-58001001", .service, .active, 6), ("010-58001002", .service, .active, 3),
+        ]
+        try await pool.add(numbers, at: monday)
+        let service = try await pool.service(now: monday)
+        let selector = service.selector
+        let infos = numbers.map { directory.info(for: phone($0.0)) }
+        let callees = [callee.shenzhen, callee.dongguan, callee.haikou, callee.harbin, callee.changsha]
+        var held: [ReservationID] = []
+        var choices = 0
+        for step in 0..<400 {
+            let action = (step &* 7919 &+ 13) % 100
+            if action < 10 {
+                try await pool.writeLeases(selector)
+            } else if action < 30, !held.isEmpty {
+                // A held call ends, or a reservation is given back undialled.
+                let id = held.remove(at: (step * 31) % held.count)
+                try selector.finish(id)
+            } else {
+                // A fresh callee each time in the same 号段 as one of five: nobody is sticky.
+                let target = directory.info(for: phone(callees[(step * 17) % callees.count].prefix(7) + String(format: "%04d", step)))
+                let usage = numbers.map { selector.usage(of: phone($0.0))! }
+                let eligible = usage.indices.filter { usage[$0].used < usage[$0].cap && usage[$0].used < usage[$0].leased && usage[$0].busy == 0 }
+                func matches(_ index: Int, _ level: MatchLevel) -> Bool {
+                    switch level {
+                    case .city: infos[index].city == target.city
+                    case .province: infos[index].province == target.province
+                    case .regionGroup: infos[index].regionGroup == target.regionGroup
+                    case .national: true
+                    }
+                }
+                let level = MatchLevel.allCases.first { level in eligible.contains { matches($0, level) } }
+                guard let level else {
+                    #expect(throws: PoolInputError.noNumberAvailable(purpose: .service)) {
+                        try selector.select(callee: target, purpose: .service, agent: nil, now: monday)
+                    }
+                    continue
+                }
+                let least = eligible.filter { matches($0, level) }.map { usage[$0].used }.min()!
+                let selection = try selector.select(callee: target, purpose: .service, agent: nil, now: monday)
+                let chosen = numbers.firstIndex { phone($0.0) == selection.number }!
+                #expect(selection.matchLevel == level, "step \(step)")
+                #expect(usage[chosen].used == least && eligible.contains(chosen), "step \(step): chose \(selection.number.e164) at \(usage[chosen].used) units, least was \(least)")
+                choices += 1
+                if action % 3 == 0 { _ = try selector.dial(selection.reservation, now: monday) }
+                if action % 2 == 0 { held.append(selection.reservation) } else { try selector.finish(selection.reservation) }
+            }
+        }
+        #expect(choices > 100)
+    }
+
     @Test("reservations expire; a dialled call frees its number when finished; stale ids are refused")
     func reservations() async throws {
         let pool = try TestPool()

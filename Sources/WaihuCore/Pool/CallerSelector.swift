@@ -128,19 +128,45 @@ public final class CallerSelector: Sendable {
         var live: Bool
     }
 
-    struct Groups: Sendable {
-        /// Indices of entries, healthiest first, per purpose and key.
-        var city: [String: [Int32]] = [:]
-        var province: [Int: [Int32]] = [:]
-        var group: [RegionGroup: [Int32]] = [:]
-        var national: [Int32] = []
+    /// The numbers of one purpose that share a city, a province, a region group, or the whole country.
+    ///
+    /// Selection wants the least used eligible member, healthiest first among equals. Rather than scanning
+    /// every member for each call, the group keeps a floor and a cursor: no eligible member is used less
+    /// than `level` units, and no eligible member before `cursor` is used exactly `level` units. A member
+    /// that becomes selectable again (a call ends, a unit goes back, a lease is written) moves them back.
+    struct Group: Sendable {
+        /// Entry indices, healthiest first.
+        var members: [Int32] = []
+        var level = 0
+        var cursor = 0
+        /// The highest cap of any member: at this level the group has nothing left today.
+        var ceiling = 0
+    }
+
+    /// Where each purpose's groups are in `State.groups`.
+    struct GroupIndex: Sendable {
+        var city: [String: Int32] = [:]
+        var province: [Int: Int32] = [:]
+        var regionGroup: [RegionGroup: Int32] = [:]
+        var national: Int32?
+    }
+
+    /// An entry's place in one of its (up to four) groups.
+    struct Membership: Sendable {
+        var group: Int32 = -1
+        var position: Int32 = 0
     }
 
     struct State: ~Copyable {
         var day: Int64
         var entries: [Entry] = []
         var byNumber: [UInt64: Int32] = [:]
-        var groups: [NumberPurpose: Groups] = [:]
+        var groups: [Group] = []
+        var groupIndex: [NumberPurpose: GroupIndex] = [:]
+        /// Four per entry: city, province, region group, national.
+        var memberships: [Membership] = []
+        /// The hour the groups were last reset for the hourly cap.
+        var hour: Int64 = -1
         /// Callee → the caller number (E.164 digits) that last called them.
         var sticky = NumberTable<UInt64>()
         var reservations: [Reservation] = []
@@ -190,18 +216,30 @@ public final class CallerSelector: Sendable {
                 hour: carried?.hour ?? -1, hourUsed: carried?.hourUsed ?? 0, leaseWanted: false)
         }
         state.byNumber = Dictionary(uniqueKeysWithValues: state.entries.enumerated().map { ($0.element.number.e164Digits, Int32($0.offset)) })
-        var groups: [NumberPurpose: Groups] = [:]
+        state.groups = []
+        state.groupIndex = [:]
+        state.memberships = Array(repeating: Membership(), count: state.entries.count * 4)
         let order = state.entries.indices.sorted { state.entries[$0].health > state.entries[$1].health }
+        func join(_ index: Int, _ slot: Int, _ group: inout Int32?, in groups: inout [Group]) {
+            if group == nil {
+                group = Int32(groups.count)
+                groups.append(Group())
+            }
+            let id = Int(group!)
+            state.memberships[index * 4 + slot] = Membership(group: Int32(id), position: Int32(groups[id].members.count))
+            groups[id].members.append(Int32(index))
+            groups[id].ceiling = max(groups[id].ceiling, state.entries[index].todayCap)
+        }
+        var groups: [Group] = []
         for index in order {
             let entry = state.entries[index]
             guard entry.status == .active || entry.status == .warming else { continue }
-            let slot = Int32(index)
-            var purposeGroups = groups[entry.purpose] ?? Groups()
-            if let city = entry.city { purposeGroups.city[city, default: []].append(slot) }
-            if entry.provinceCode != 0 { purposeGroups.province[entry.provinceCode, default: []].append(slot) }
-            if let group = entry.group { purposeGroups.group[group, default: []].append(slot) }
-            purposeGroups.national.append(slot)
-            groups[entry.purpose] = purposeGroups
+            var purposeIndex = state.groupIndex[entry.purpose] ?? GroupIndex()
+            if let city = entry.city { join(index, 0, &purposeIndex.city[city], in: &groups) }
+            if entry.provinceCode != 0 { join(index, 1, &purposeIndex.province[entry.provinceCode], in: &groups) }
+            if let group = entry.group { join(index, 2, &purposeIndex.regionGroup[group], in: &groups) }
+            join(index, 3, &purposeIndex.national, in: &groups)
+            state.groupIndex[entry.purpose] = purposeIndex
         }
         state.groups = groups
         if !keepSticky { state.sticky = NumberTable() }
@@ -269,18 +307,26 @@ public final class CallerSelector: Sendable {
                eligible(state.entries[Int(index)], purpose: purpose, hour: hour) {
                 chosen = (index, level(of: state.entries[Int(index)], for: callee), true)
             }
-            if chosen == nil, let groups = state.groups[purpose] {
+            if chosen == nil, let groups = state.groupIndex[purpose] {
+                if policy.hourlyCap != nil && state.hour != hour {
+                    // Numbers that reached last hour's cap may dial again.
+                    state.hour = hour
+                    resetGroups(&state)
+                }
                 // RULES P2: same city, then province, then region group, then national.
-                let candidates: [(MatchLevel, [Int32]?)] = [
-                    (.city, callee.city.flatMap { groups.city[$0] }),
-                    (.province, callee.province.flatMap { groups.province[$0.code] }),
-                    (.regionGroup, callee.regionGroup.flatMap { groups.group[$0] }),
-                    (.national, groups.national),
-                ]
-                for (level, list) in candidates {
-                    guard let list, let index = best(in: list, entries: state.entries, purpose: purpose, hour: hour) else { continue }
-                    chosen = (index, level, false)
-                    break
+                let candidates: (Int32?, Int32?, Int32?, Int32?) = (
+                    callee.city.flatMap { groups.city[$0] },
+                    callee.province.flatMap { groups.province[$0.code] },
+                    callee.regionGroup.flatMap { groups.regionGroup[$0] },
+                    groups.national)
+                if let group = candidates.0, let index = best(in: group, state: &state, purpose: purpose, hour: hour) {
+                    chosen = (index, .city, false)
+                } else if let group = candidates.1, let index = best(in: group, state: &state, purpose: purpose, hour: hour) {
+                    chosen = (index, .province, false)
+                } else if let group = candidates.2, let index = best(in: group, state: &state, purpose: purpose, hour: hour) {
+                    chosen = (index, .regionGroup, false)
+                } else if let group = candidates.3, let index = best(in: group, state: &state, purpose: purpose, hour: hour) {
+                    chosen = (index, .national, false)
                 }
             }
             guard let chosen else { return nil }
@@ -290,19 +336,63 @@ public final class CallerSelector: Sendable {
         return result
     }
 
-    /// The least used eligible number of `list` (healthiest first among equals: `list` is in health order).
-    @inline(__always)
-    private func best(in list: [Int32], entries: [Entry], purpose: NumberPurpose, hour: Int64) -> Int32? {
-        var best: Int32?
-        var bestUsed = Int.max
-        for index in list {
-            let entry = entries[Int(index)]
-            guard entry.used < bestUsed, eligible(entry, purpose: purpose, hour: hour) else { continue }
-            best = index
-            bestUsed = entry.used
-            if bestUsed == 0 { break }
+    /// The least used eligible member of a group, the healthiest among equals (members are in health order).
+    /// The caller takes it, so the cursor moves past it.
+    private func best(in id: Int32, state: inout State, purpose: NumberPurpose, hour: Int64) -> Int32? {
+        let group = Int(id)
+        let level = state.groups[group].level
+        guard level < state.groups[group].ceiling else { return nil }
+        let members = state.groups[group].members
+        let cursor = state.groups[group].cursor
+        // Usually the next member at the floor is close past the cursor.
+        var least = (used: Int.max, position: Int.max)
+        for position in cursor..<members.count {
+            let index = members[position]
+            guard eligible(state.entries[Int(index)], purpose: purpose, hour: hour) else { continue }
+            let used = state.entries[Int(index)].used
+            if used <= level {
+                state.groups[group].cursor = position + 1
+                return index
+            }
+            if used < least.used { least = (used, position) }
         }
-        return best
+        // None left at the floor: one pass finds the new floor and its healthiest member.
+        for position in 0..<cursor {
+            let index = members[position]
+            guard eligible(state.entries[Int(index)], purpose: purpose, hour: hour) else { continue }
+            let used = state.entries[Int(index)].used
+            if used < least.used || (used == least.used && position < least.position) { least = (used, position) }
+        }
+        guard least.used != Int.max else {
+            state.groups[group].level = state.groups[group].ceiling  // nothing selectable until `reconsider`
+            return nil
+        }
+        state.groups[group].level = least.used
+        state.groups[group].cursor = least.position + 1
+        return members[least.position]
+    }
+
+    /// An entry may have become selectable (its call ended, a unit went back, a lease was written): its
+    /// groups must look at it again.
+    private func reconsider(_ state: inout State, entry index: Int) {
+        let used = state.entries[index].used
+        for membership in state.memberships[(index * 4)..<(index * 4 + 4)] where membership.group >= 0 {
+            let group = Int(membership.group)
+            let position = Int(membership.position)
+            if used < state.groups[group].level {
+                state.groups[group].level = used
+                state.groups[group].cursor = position
+            } else if used == state.groups[group].level {
+                state.groups[group].cursor = min(state.groups[group].cursor, position)
+            }
+        }
+    }
+
+    private func resetGroups(_ state: inout State) {
+        for group in state.groups.indices {
+            state.groups[group].level = 0
+            state.groups[group].cursor = 0
+        }
     }
 
     @inline(__always)
@@ -372,6 +462,7 @@ public final class CallerSelector: Sendable {
             state.entries[index].leaseWanted = Self.canDial(state.entries[index])
             if state.entries[index].leaseWanted { state.wanted.append(Int32(index)) }
         }
+        resetGroups(&state)
         leaseSignal.yield()
     }
 
@@ -429,6 +520,7 @@ public final class CallerSelector: Sendable {
         if !reservation.dialled { state.entries[index].used -= 1 }
         state.reservations[slot].live = false
         state.freeSlots.append(Int32(slot))
+        reconsider(&state, entry: index)
     }
 
     // MARK: - Leases
@@ -457,6 +549,7 @@ public final class CallerSelector: Sendable {
                 guard let index = state.byNumber[request.number.e164Digits] else { continue }
                 state.entries[Int(index)].leased = max(state.entries[Int(index)].leased, request.leased)
                 state.entries[Int(index)].leaseWanted = false
+                reconsider(&state, entry: Int(index))
             }
             state.wanted.removeAll { !state.entries[Int($0)].leaseWanted }
         }
