@@ -50,6 +50,20 @@ let package = Package(
             dependencies: ["WaihuCore"]
         ),
         .target(
+            name: "SIP",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "SIPUserAgent",
+            dependencies: [
+                "SIP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "WaihuServer",
             dependencies: [
                 "WaihuCore",
@@ -71,6 +85,8 @@ let package = Package(
                 "WaihuConfig",
                 "WaihuServer",
                 "WaihuGateways",
+                "SIP",
+                "SIPUserAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,6 +96,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Resources/demo-caller-numbers.csv"), .copy("Resources/demo-contacts.csv")]
+        ),
+        .executableTarget(
+            name: "sip-load",
+            dependencies: ["SIPUserAgent", "SIP", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "SIPFuzz",
+            dependencies: ["SIP"],
+            path: "Fuzz/SIPFuzz",
+            // The file defines @main only when not built as a libFuzzer target (-DFUZZING), so it is
+            // always parsed as a library rather than as top-level code.
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "waihu-bench",
@@ -118,6 +146,23 @@ let package = Package(
         .testTarget(
             name: "WaihuConfigTests",
             dependencies: ["WaihuConfig"]
+        ),
+        .testTarget(
+            name: "SIPTests",
+            dependencies: ["SIP"],
+            resources: [.copy("Torture")]
+        ),
+        .testTarget(
+            name: "SIPUserAgentTests",
+            dependencies: [
+                "SIPUserAgent",
+                "SIP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Scenarios")]
         ),
         .testTarget(
             name: "WaihuServerTests",

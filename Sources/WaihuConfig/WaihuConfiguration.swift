@@ -20,6 +20,22 @@ import WaihuCore
 /// marks:
 ///   providerURL: https://marks.example.com/query   # token: WAIHU_MARKS_TOKEN
 ///   dropFolder: marks-inbox                        # CSV/JSON mark files imported daily
+/// sip:
+///   host: 0.0.0.0
+///   port: 5060
+///   advertisedHost: 203.0.113.7      # the address carriers reach us at; required with 0.0.0.0
+///   ringTimeoutSeconds: 30           # never below 15
+///   trunks:
+///     - name: telecom-gz             # password: WAIHU_TRUNK_TELECOM_GZ_PASSWORD
+///       host: 192.0.2.10
+///       port: 5060
+///       username: waihu
+///       priority: 0                  # lower first; a 5xx or timeout fails over to the next (RULES E1)
+///       weight: 1
+///       maxConcurrentCalls: 60
+///       maxCallsPerSecond: 10
+///       callerNumberRanges: ["020", "0755"]   # national-number prefixes it may present; empty: any
+///       costPerMinute: 0.06
 /// log:
 ///   level: info
 /// ```
@@ -47,6 +63,8 @@ public struct WaihuConfiguration: Sendable, Equatable {
     public var marksToken: String?
     /// A folder whose mark files (CSV or JSON) are imported daily and moved to `processed/`.
     public var marksDropFolder: String?
+    /// The SIP user agent and the carrier trunks it dials through.
+    public var sip = SIPSettings()
 
     public init() {}
 
@@ -106,6 +124,10 @@ public struct WaihuConfiguration: Sendable, Equatable {
             if let folder = try marks.string("dropFolder") { marksDropFolder = Self.relative(folder, to: path) }
             try marks.finish()
         }
+        if var sip = try root.section("sip") {
+            try self.sip.apply(&sip, file: path)
+            try sip.finish()
+        }
         if var sms = try root.section("sms") {
             if let text = try sms.string("gatewayURL") { smsGatewayURL = try Self.checkURL(text, source: "\(path): 'sms.gatewayURL'") }
             try sms.finish()
@@ -130,6 +152,12 @@ public struct WaihuConfiguration: Sendable, Equatable {
         if let text = environment["WAIHU_MARKS_URL"] { marksProviderURL = try Self.checkURL(text, source: "WAIHU_MARKS_URL") }
         if let token = environment["WAIHU_MARKS_TOKEN"], !token.isEmpty { marksToken = token }
         if let folder = environment["WAIHU_MARKS_DROP"] { marksDropFolder = folder }
+        if let host = environment["WAIHU_SIP_HOST"] { sip.host = try Self.checkHost(host, source: "WAIHU_SIP_HOST") }
+        if let text = environment["WAIHU_SIP_PORT"] { sip.port = try Self.checkPort(text, source: "WAIHU_SIP_PORT") }
+        if let host = environment["WAIHU_SIP_ADVERTISED_HOST"] { sip.advertisedHost = try Self.checkHost(host, source: "WAIHU_SIP_ADVERTISED_HOST") }
+        for index in sip.trunks.indices {
+            if let password = environment[sip.trunks[index].passwordVariable], !password.isEmpty { sip.trunks[index].password = password }
+        }
     }
 
     mutating func apply(flags: Flags) throws(ConfigurationError) {
@@ -149,7 +177,7 @@ public struct WaihuConfiguration: Sendable, Equatable {
         return try PolicyFile.load(path: policyPath)
     }
 
-    private static func checkHost(_ host: String, source: String) throws(ConfigurationError) -> String {
+    static func checkHost(_ host: String, source: String) throws(ConfigurationError) -> String {
         guard !host.isEmpty, !host.contains(" ") else { throw ConfigurationError("\(source) '\(host)' is not a host name or address") }
         return host
     }
@@ -161,7 +189,7 @@ public struct WaihuConfiguration: Sendable, Equatable {
         return url
     }
 
-    private static func checkPort(_ text: String, source: String) throws(ConfigurationError) -> Int {
+    static func checkPort(_ text: String, source: String) throws(ConfigurationError) -> Int {
         guard let port = Int(text), (1...65_535).contains(port) else {
             throw ConfigurationError("\(source)=\(text) is not a port; give 1 to 65535")
         }

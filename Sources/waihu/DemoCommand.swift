@@ -25,6 +25,9 @@ struct DemoCommand: AsyncParsableCommand {
         let report = try await database.importCSV(
             [UInt8](data), directory: .bundled, policy: configuration.policy().pool, at: Date(), actor: "demo")
         let seeded = try await seedCompliance(database)
+        // RULES P6: marketing numbers only for trained agents.
+        try await database.upsertAgent(Agent(id: "demo-agent", name: "演示坐席", trained: true))
+        try await database.upsertAgent(Agent(id: "new-agent", name: "新坐席", trained: false))
         guard let contacts = Bundle.module.url(forResource: "demo-contacts", withExtension: "csv") else {
             throw ValidationError("the demo's sample contact list is missing from this installation")
         }
@@ -43,11 +46,17 @@ struct DemoCommand: AsyncParsableCommand {
                   curl '\(base)/v1/caller-numbers?purpose=service&status=active&limit=5'
                   curl '\(base)/v1/caller-numbers?province=广东'
                   curl \(base)/v1/caller-numbers/010-58001001/history
-                  curl -X PATCH \(base)/v1/caller-numbers/13910001001 -H 'content-type: application/json' -d '{"status":"resting","reason":"connect rate down"}'
+                  curl -X PATCH \(base)/v1/caller-numbers/13802801001 -H 'content-type: application/json' -d '{"status":"resting","reason":"connect rate down"}'
                   curl -X POST \(base)/v1/caller-numbers -H 'content-type: application/json' -d '{"number":"17012345678","purpose":"marketing","filingRef":"X-1"}'   # refused: RULES P8
                   curl -X POST \(base)/v1/compliance/check -H 'content-type: application/json' -d '{"callee":"13800138000","purpose":"marketing"}'
                   curl -X POST \(base)/v1/compliance/check -H 'content-type: application/json' -d '{"callee":"13501234567","purpose":"marketing"}'   # refused (RULES C7)
                   curl -X POST '\(base)/v1/compliance/scrub?purpose=marketing' -H 'content-type: text/csv' --data-binary @\(contacts.path)
+                  curl -X POST \(base)/v1/caller-numbers/select -H 'content-type: application/json' -d '{"callee":"13800138000","purpose":"marketing","agent":"demo-agent"}'
+                  curl -X POST \(base)/v1/caller-numbers/select -H 'content-type: application/json' -d '{"callee":"13800138000","purpose":"marketing","agent":"new-agent"}'   # refused (RULES P6)
+                  curl -X POST \(base)/v1/marks -H 'content-type: application/json' -d '[{"number":"13708201001","platform":"360","kind":"fraud","count":1}]'   # suspends at once (P10)
+                  curl \(base)/v1/caller-numbers/13708201001/health
+                  curl \(base)/v1/appeals
+                  curl '\(base)/v1/pool/plan?dailyCalls=2000&byRegion=true'
                   curl -X POST \(base)/v1/sms/inbound -H 'content-type: application/json' -d '{"from":"18612345678","text":"N"}'   # a refusal by SMS
                   curl \(base)/openapi.yaml      # the whole API
                   curl \(base)/metrics
@@ -56,9 +65,16 @@ struct DemoCommand: AsyncParsableCommand {
 
                   swift run waihu lookup '0755-8888-1234'
                   swift run waihu numbers list --purpose marketing
-                  swift run waihu numbers show 13910001001
+                  swift run waihu numbers show 13802801001
                   swift run waihu check 13800138000 --purpose marketing
                   swift run waihu scrub \(contacts.path) --purpose marketing
+                  swift run waihu pool plan --daily-calls 2000 --by-region
+                  swift run waihu pool health 13708201001
+
+                Calls go out over SIP (configure sip.trunks; see README). With sipp as a lab gateway:
+
+                  sipp -sn uas -i 127.0.0.1 -p 5080 &
+                  swift run waihu call 13800138000 --caller 010-58001001 --purpose urgent --trunk sip:127.0.0.1:5080
 
                 """)
         }

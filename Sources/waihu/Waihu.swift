@@ -11,7 +11,8 @@ struct Waihu: AsyncParsableCommand {
         version: WaihuVersion.current,
         subcommands: [
             DemoCommand.self, LookupCommand.self, NumbersCommand.self, CheckCommand.self, ConsentCommand.self,
-            DoNotCallCommand.self, ScrubCommand.self, PoolCommand.self, PurgeCommand.self, ServeCommand.self,
+            DoNotCallCommand.self, ScrubCommand.self, PoolCommand.self, CallCommand.self, TrunksCommand.self, PurgeCommand.self,
+            ServeCommand.self,
         ]
     )
 }

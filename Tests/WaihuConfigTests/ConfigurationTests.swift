@@ -90,6 +90,67 @@ struct ConfigurationTests {
     }
 }
 
+@Suite("SIP settings")
+struct SIPSettingsTests {
+    static let file = """
+        sip:
+          host: 10.0.0.5
+          port: 5070
+          advertisedHost: 203.0.113.7
+          ringTimeoutSeconds: 25
+          trunks:
+            - name: telecom-gz
+              host: 192.0.2.10
+              username: waihu
+              priority: 0
+              weight: 3
+              maxConcurrentCalls: 60
+              maxCallsPerSecond: 2.5
+              callerNumberRanges: ["020", "0755"]
+              costPerMinute: 0.06
+            - name: unicom
+              host: sip.unicom.example
+              port: 5080
+              priority: 1
+        """
+
+    @Test("trunks come from the file, their passwords from the environment only")
+    func trunks() throws {
+        let path = try temporaryFile(Self.file)
+        let configuration = try WaihuConfiguration.resolve(
+            configPath: path, environment: ["WAIHU_TRUNK_TELECOM_GZ_PASSWORD": "s3cret", "WAIHU_SIP_PORT": "5090"], flags: .init())
+        let sip = configuration.sip
+        #expect(sip.host == "10.0.0.5" && sip.port == 5090 && sip.advertisedHost == "203.0.113.7" && sip.ringTimeoutSeconds == 25)
+        #expect(sip.trunks.map(\.name) == ["telecom-gz", "unicom"])
+        let first = sip.trunks[0]
+        #expect(first.host == "192.0.2.10" && first.port == 5060 && first.username == "waihu" && first.password == "s3cret")
+        #expect(first.weight == 3 && first.maxConcurrentCalls == 60 && first.maxCallsPerSecond == 2.5)
+        #expect(first.callerNumberRanges == ["020", "0755"] && first.costPerMinute == Decimal(string: "0.06"))
+        #expect(sip.trunks[1].port == 5080 && sip.trunks[1].priority == 1 && sip.trunks[1].password == nil)
+        try sip.validate()
+        // Without the password in the environment, a trunk with a username cannot work: refused, naming the variable.
+        let missing = try WaihuConfiguration.resolve(configPath: path, environment: [:], flags: .init()).sip
+        #expect { try missing.validate() } throws: { "\($0)".contains("set WAIHU_TRUNK_TELECOM_GZ_PASSWORD in the environment") }
+    }
+
+    @Test("bad trunk settings are refused, naming the trunk and key", arguments: [
+        ("sip:\n  trunks:\n    - host: 192.0.2.1\n", "'sip.trunks[0].name' is required"),
+        ("sip:\n  trunks:\n    - name: a\n", "'sip.trunks[0].host' is required"),
+        ("sip:\n  trunks:\n    - name: a\n      host: h\n    - name: a\n      host: h\n", "'a' names two trunks"),
+        ("sip:\n  trunks:\n    - name: a\n      host: h\n      password: x\n", "'password' looks like a secret"),
+        ("sip:\n  trunks:\n    - name: a\n      host: h\n      maxCallsPerSecond: fast\n", "'sip.trunks[0].maxCallsPerSecond' is 'fast'"),
+        ("sip:\n  trunks:\n    - name: a\n      host: h\n      callerNumberRanges: [\"+86 755\"]\n", "national-number prefixes"),
+        ("sip:\n  trunks:\n    - name: a\n      host: h\n      prio: 1\n", "unknown key 'sip.trunks[0].prio'"),
+        ("sip:\n  ringTimeoutSeconds: 5\n", "'sip.ringTimeoutSeconds' is 5; it must be between 15 and 600"),
+    ])
+    func badTrunks(_ text: String, _ message: String) throws {
+        let path = try temporaryFile(text)
+        #expect { try WaihuConfiguration.resolve(configPath: path, environment: [:], flags: .init()) } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+}
+
 @Suite("Policy file")
 struct PolicyFileTests {
     @Test("values override the rulebook's defaults; version and SHA-256 are stamped")

@@ -34,6 +34,10 @@ public enum CallPurpose: String, Sendable, Codable, CaseIterable, Hashable {
         }
     }
 
+    /// The sub-pool whose numbers may place calls of this purpose (RULES P5): marketing numbers for marketing,
+    /// service numbers for the rest.
+    public var numberPurpose: NumberPurpose { self == .marketing ? .marketing : .service }
+
     var bit: UInt8 { 1 << index }
 
     /// Position in `allCases`, for packed storage.

@@ -1,0 +1,81 @@
+import Foundation
+import SIP
+
+/// libFuzzer entry point: every parser must reject bad input with a typed error, never trap, and
+/// every message it accepts must survive serialize → parse unchanged.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let message = try? SIPMessage(parsing: bytes) {
+        let reparsed: SIPMessage
+        do {
+            reparsed = try SIPMessage(parsing: message.serialized())
+        } catch {
+            fatalError("serialized message does not parse: \(error)\n\(message)")
+        }
+        guard reparsed == message else {
+            fatalError("round trip changed the message:\n\(message)\n\(reparsed)")
+        }
+        exerciseAccessors(message)
+    }
+    if let packet = try? RTPPacket(parsing: bytes), (try? RTPPacket(parsing: packet.serialized())) != packet {
+        fatalError("RTP round trip changed the packet: \(packet)")
+    }
+    _ = try? TelephoneEvent(parsing: bytes)
+    _ = try? SDPAnswer(parsing: bytes).negotiate(with: SDPOffer(sessionID: 1, address: "192.0.2.1", port: 4000))
+    _ = try? WAV.decode(bytes)
+    return 0
+}
+
+private func exerciseAccessors(_ message: SIPMessage) {
+    let headers: SIPHeaders
+    switch message {
+    case .request(let request):
+        headers = request.headers
+        _ = (request.vias, request.contacts, request.routes, request.recordRoutes, request.from, request.to, request.cseq)
+    case .response(let response):
+        headers = response.headers
+        _ = (response.vias, response.contacts, response.recordRoutes, response.from, response.to, response.cseq)
+    }
+    for value in headers.values(.wwwAuthenticate) + headers.values(.proxyAuthenticate) {
+        if let challenge = try? DigestChallenge(parsing: value) {
+            _ = try? Digest.authorization(
+                answering: challenge, credentials: DigestCredentials(username: "u", password: "p"),
+                method: .invite, uri: "sip:a@b", clientNonce: "0a4f113b")
+        }
+    }
+}
+
+#if FUZZING
+// SwiftPM links every Swift executable on Linux with `--defsym main=<module>_main`, so the
+// libFuzzer driver is entered from that symbol through libFuzzer's documented library entry point.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("SIPFuzz_main")
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments) { data, size in fuzz(data, size) }
+}
+#else
+/// Without libFuzzer, replays corpus files given on the command line, e.g. to reproduce a crash.
+@main
+enum ReplayCorpus {
+    static func main() throws {
+        for path in CommandLine.arguments.dropFirst() {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            // A trailing guard byte keeps the buffer non-empty so it always has a base address.
+            let guarded = bytes + [0]
+            guarded.withUnsafeBufferPointer { buffer in
+                if let base = buffer.baseAddress { _ = fuzz(base, bytes.count) }
+            }
+            print("ok \(path)")
+        }
+    }
+}
+#endif

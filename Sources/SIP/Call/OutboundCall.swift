@@ -1,0 +1,514 @@
+/// A timer the call asks its owner to run.
+public enum CallTimer: Hashable, Sendable {
+    /// A transaction timer of the transaction identified by the key.
+    case transaction(ClientTransactionKey, TransactionTimer)
+    /// 64*T1 after our CANCEL: give up on the INVITE if no final response came (RFC 3261 §9.1).
+    case cancelGuard
+    /// 64*T1 after answering the peer's BYE on an unreliable transport, to answer its retransmissions
+    /// as a server transaction would (RFC 3261 §17.2.2 Timer J).
+    case byeRetransmissionWindow
+}
+
+/// What the call asks its owner to do.
+public enum CallAction: Hashable, Sendable {
+    /// Send a message: requests to the call's next hop, responses per their top Via (RFC 3261 §18.2.2).
+    case send(SIPMessage)
+    /// Call `timerFired(_:at:)` after the duration, replacing any pending timer with the same identity.
+    case startTimer(CallTimer, after: Duration)
+    /// Cancel the pending timer, if any.
+    case cancelTimer(CallTimer)
+    /// Start (or re-target) RTP with the negotiated media; sent for early media and on answer.
+    case startMedia(NegotiatedAudio)
+    /// The call is over: stop media and record the outcome. Transactions may still be finishing.
+    case ended(CallRecord)
+    /// Nothing is left to do; the owner can drop the call and its timers.
+    case finished
+}
+
+/// Why a call ended.
+public enum CallEndReason: Hashable, Sendable {
+    /// The INVITE got a final failure response.
+    case rejected
+    /// The owner's ring timeout fired and we cancelled.
+    case ringTimeout
+    /// The owner hung up (CANCEL before answer, BYE after).
+    case localHangup
+    /// The peer sent BYE.
+    case remoteHangup
+    /// Timer B: no response to the INVITE (RFC 3261 §17.1.1.2).
+    case timeout
+    /// The transport reported a fatal error for the INVITE.
+    case transportFailure
+    /// The 2xx had no usable SDP answer, so we ACKed and sent BYE (RFC 3261 §13.2.2.4).
+    case mediaNegotiationFailed
+    /// A 2xx crossed our CANCEL, so we ACKed and sent BYE (RFC 3261 §15).
+    case answeredAfterCancel
+}
+
+/// The record of one outbound call, timed with the owner's clock.
+public struct CallRecord: Hashable, Sendable {
+    /// When the INVITE was first sent.
+    public var startedAt: ContinuousClock.Instant
+    /// When the first 101-199 response (ringing or session progress) arrived.
+    public var ringingAt: ContinuousClock.Instant?
+    /// When the 2xx arrived.
+    public var answeredAt: ContinuousClock.Instant?
+    /// When the call ended.
+    public var endedAt: ContinuousClock.Instant?
+    /// The final status of the INVITE, nil on timeout or transport failure.
+    public var finalStatus: Int?
+    /// The dialer classification, set when the call ends.
+    public var classification: CallOutcome?
+    /// Why the call ended, set when it ends.
+    public var endReason: CallEndReason?
+}
+
+/// One outbound call from the UAC side, as a value-type state machine: INVITE, provisional
+/// responses and early media, answer and ACK, CANCEL on ring timeout, digest authentication,
+/// BYE in either direction.
+///
+/// The owner sends what `.send` carries, runs the timers, feeds back every message for the call's
+/// Call-ID and every fired timer, and passes its clock's `now` with each event.
+public struct OutboundCall: Sendable {
+    /// Everything needed to place the call.
+    public struct Configuration: Sendable {
+        /// The Request-URI, e.g. `sip:13800138000@trunk.example.com`.
+        public var requestURI: AnyURI
+        /// Our From address, without a tag (the call adds one).
+        public var from: SIPAddress
+        /// The To address; defaults to the Request-URI.
+        public var to: SIPAddress?
+        /// Our Contact URI.
+        public var contact: SIPURI
+        /// The host we put in Via sent-by.
+        public var viaHost: String
+        /// The port we put in Via sent-by.
+        public var viaPort: Int?
+        /// The Via transport token; anything but UDP is treated as reliable (RFC 3261 §17.1.1.2).
+        public var transport: String
+        /// The SDP offer sent in the INVITE.
+        public var offer: SDPOffer
+        /// Credentials for one digest retry, nil to fail on 401/407.
+        public var credentials: DigestCredentials?
+        /// Transaction timer values.
+        public var timers: TransactionTimers
+        /// Extra headers for the INVITE (e.g. P-Asserted-Identity).
+        public var additionalHeaders: SIPHeaders
+        /// User-Agent value, if any.
+        public var userAgent: String?
+        /// The Call-ID; generated when nil.
+        public var callID: String?
+        /// Seed for branches, tags, Call-ID and cnonce; take it from `SystemRandomNumberGenerator`.
+        public var randomSeed: UInt64
+
+        /// Creates a configuration.
+        public init(
+            requestURI: AnyURI,
+            from: SIPAddress,
+            to: SIPAddress? = nil,
+            contact: SIPURI,
+            viaHost: String,
+            viaPort: Int? = nil,
+            transport: String = "UDP",
+            offer: SDPOffer,
+            credentials: DigestCredentials? = nil,
+            timers: TransactionTimers = TransactionTimers(),
+            additionalHeaders: SIPHeaders = [],
+            userAgent: String? = nil,
+            callID: String? = nil,
+            randomSeed: UInt64
+        ) {
+            self.requestURI = requestURI
+            self.from = from
+            self.to = to
+            self.contact = contact
+            self.viaHost = viaHost
+            self.viaPort = viaPort
+            self.transport = transport
+            self.offer = offer
+            self.credentials = credentials
+            self.timers = timers
+            self.additionalHeaders = additionalHeaders
+            self.userAgent = userAgent
+            self.callID = callID
+            self.randomSeed = randomSeed
+        }
+    }
+
+    /// Call states from the dialer's point of view.
+    public enum State: Hashable, Sendable {
+        /// INVITE sent, no provisional response yet.
+        case calling
+        /// A provisional response arrived (ringing or early media).
+        case proceeding
+        /// CANCEL sent, waiting for the INVITE's final response.
+        case cancelling
+        /// Answered and ACKed.
+        case confirmed
+        /// Over; transactions may still be absorbing retransmissions.
+        case ended
+    }
+
+    /// The current state.
+    public private(set) var state: State
+    /// Times, final status and classification.
+    public private(set) var outcome: CallRecord
+    /// The dialog once the call is answered.
+    public private(set) var dialog: Dialog?
+    /// The Call-ID, for routing incoming messages to this call.
+    public let callID: String
+
+    private let configuration: Configuration
+    private let local: SIPAddress
+    private var random: SplitMix64
+    private var invite: SIPRequest
+    private var currentInviteKey: ClientTransactionKey
+    private var inviteSequenceNumber: UInt32
+    private var inviteTransactions: [InviteClientTransaction] = []
+    private var nonInviteTransactions: [NonInviteClientTransaction] = []
+    private var ack: SIPRequest?
+    private var hasRetriedWithCredentials = false
+    private var cancelReason: CallEndReason?
+    private var cancelSent = false
+    private var media: NegotiatedAudio?
+    private var isLingering = false
+    private var didFinish = false
+
+    /// Whether nothing is left to do.
+    public var isFinished: Bool { didFinish }
+
+    /// Whether a request we sent (INVITE, CANCEL or BYE) still waits for its final response. Once the
+    /// call has ended and this is false, every exchange the call started is settled; transactions may
+    /// still linger only to absorb retransmissions (RFC 3261 §17.1.1.2 Timer D, §17.1.2.2 Timer K).
+    public var isAwaitingResponses: Bool {
+        inviteTransactions.contains { $0.state == .calling || $0.state == .proceeding }
+            || nonInviteTransactions.contains { $0.state == .trying || $0.state == .proceeding }
+    }
+
+    private var isReliable: Bool { configuration.transport.uppercased() != "UDP" }
+
+    /// The To address of our requests before the dialog exists.
+    private var remoteAddress: SIPAddress { configuration.to ?? SIPAddress(uri: configuration.requestURI) }
+
+    private init(configuration: Configuration, at now: ContinuousClock.Instant) {
+        var random = SplitMix64(seed: configuration.randomSeed)
+        var local = configuration.from
+        local.tag = SIPIdentifiers.tag(using: &random)
+        self.callID = configuration.callID ?? SIPIdentifiers.callID(host: configuration.viaHost, using: &random)
+        self.local = local
+        self.configuration = configuration
+        self.state = .calling
+        self.outcome = CallRecord(startedAt: now)
+        self.inviteSequenceNumber = 1
+        self.random = random
+        // start(_:at:) replaces both with the first INVITE before the call is returned.
+        self.invite = SIPRequest(method: .invite, uri: configuration.requestURI)
+        self.currentInviteKey = ClientTransactionKey(branch: "", method: .invite)
+    }
+
+    /// Creates the call and returns the actions that send its INVITE.
+    public static func start(_ configuration: Configuration, at now: ContinuousClock.Instant) -> (call: OutboundCall, actions: [CallAction]) {
+        var call = OutboundCall(configuration: configuration, at: now)
+        let actions = call.sendInvite(authorization: nil, at: now)
+        return (call, actions)
+    }
+
+    // MARK: Events
+
+    /// Feeds a response whose Call-ID is this call's.
+    public mutating func receive(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+        guard let key = ClientTransactionKey(response: response) else { return [] }
+        var actions: [CallAction]
+        if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
+            // The lookup matched the response's key (RFC 3261 §17.1.3); do not parse Via and CSeq again.
+            let transactionActions = inviteTransactions[index].receiveMatched(response)
+            actions = perform(transactionActions, for: key, at: now)
+        } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
+            let transactionActions = nonInviteTransactions[index].receiveMatched(response)
+            actions = perform(transactionActions, for: key, at: now)
+        } else if response.isSuccess, key.method == .invite {
+            actions = handleStraySuccess(response, at: now)
+        } else {
+            actions = []
+        }
+        return actions + finishIfDone()
+    }
+
+    /// Feeds a request from the peer whose Call-ID is this call's (BYE, OPTIONS, re-INVITE…).
+    public mutating func receive(_ request: SIPRequest, at now: ContinuousClock.Instant) -> [CallAction] {
+        guard request.method != .ack else { return [] }
+        guard var dialog, dialog.matches(request) else {
+            // RFC 3261 §12.2.2: no dialog matches.
+            return [.send(.response(SIPResponse(replyingTo: request, statusCode: 481)))]
+        }
+        let response = dialog.respond(to: request)
+        self.dialog = dialog
+        var actions: [CallAction] = [.send(.response(response))]
+        if request.method == .bye, response.statusCode == 200, state == .confirmed {
+            // RFC 3261 §15.1.2: the session ends when the BYE is answered.
+            actions += end(.remoteHangup, at: now)
+            if !isReliable {
+                isLingering = true
+                actions.append(.startTimer(.byeRetransmissionWindow, after: configuration.timers.transactionTimeout))
+            }
+        }
+        return actions + finishIfDone()
+    }
+
+    /// Feeds a timer the call asked for.
+    public mutating func timerFired(_ timer: CallTimer, at now: ContinuousClock.Instant) -> [CallAction] {
+        var actions: [CallAction] = []
+        switch timer {
+        case .transaction(let key, let kind):
+            if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
+                actions = perform(inviteTransactions[index].timerFired(kind), for: key, at: now)
+            } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
+                actions = perform(nonInviteTransactions[index].timerFired(kind), for: key, at: now)
+            }
+        case .cancelGuard where state == .cancelling:
+            // RFC 3261 §9.1: no final response 64*T1 after CANCEL; consider the INVITE cancelled.
+            // The INVITE transaction is in Proceeding, which runs no timers, so it can simply be dropped.
+            let key = currentInviteKey
+            inviteTransactions.removeAll { $0.key == key }
+            actions = end(cancelReason ?? .localHangup, classification: .noAnswer, at: now)
+        case .byeRetransmissionWindow:
+            isLingering = false
+        case .cancelGuard:
+            break
+        }
+        return actions + finishIfDone()
+    }
+
+    /// The owner's ring timeout expired: cancel the call (RFC 3261 §9.1).
+    public mutating func ringTimeout(at now: ContinuousClock.Instant) -> [CallAction] {
+        cancel(reason: .ringTimeout, at: now) + finishIfDone()
+    }
+
+    /// Hang up: CANCEL before the answer, BYE after it (RFC 3261 §9.1, §15.1.1).
+    public mutating func hangUp(at now: ContinuousClock.Instant) -> [CallAction] {
+        guard state == .confirmed else {
+            return cancel(reason: .localHangup, at: now) + finishIfDone()
+        }
+        guard var dialog else { return [] }
+        var actions = sendBye(in: &dialog, at: now)
+        self.dialog = dialog
+        actions += end(.localHangup, at: now)
+        return actions + finishIfDone()
+    }
+
+    /// The transport failed to deliver the INVITE (e.g. ICMP unreachable, TCP reset).
+    public mutating func transportFailed(at now: ContinuousClock.Instant) -> [CallAction] {
+        guard let index = inviteTransactions.firstIndex(where: { $0.key == currentInviteKey }) else { return [] }
+        return perform(inviteTransactions[index].transportFailed(), for: currentInviteKey, at: now) + finishIfDone()
+    }
+
+    // MARK: Transactions
+
+    private mutating func perform(_ transactionActions: [ClientTransactionAction], for key: ClientTransactionKey, at now: ContinuousClock.Instant) -> [CallAction] {
+        var actions: [CallAction] = []
+        for action in transactionActions {
+            switch action {
+            case .send(let request):
+                actions.append(.send(.request(request)))
+            case .startTimer(let timer, let duration):
+                actions.append(.startTimer(.transaction(key, timer), after: duration))
+            case .cancelTimer(let timer):
+                actions.append(.cancelTimer(.transaction(key, timer)))
+            case .deliver(let response) where key == currentInviteKey:
+                actions += handleInviteResponse(response, at: now)
+            case .deliver:
+                // BYE and CANCEL responses, and retransmissions of an earlier INVITE's final response.
+                break
+            case .timeout where key == currentInviteKey:
+                actions += end(.timeout, at: now)
+            case .transportFailure where key == currentInviteKey:
+                actions += end(.transportFailure, at: now)
+            case .timeout, .transportFailure:
+                break
+            case .terminated:
+                inviteTransactions.removeAll { $0.key == key }
+                nonInviteTransactions.removeAll { $0.key == key }
+            }
+        }
+        return actions
+    }
+
+    private mutating func handleInviteResponse(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+        switch response.statusCode {
+        case 100...199:
+            if state == .calling { state = .proceeding }
+            if response.statusCode > 100, outcome.ringingAt == nil { outcome.ringingAt = now }
+            if let cancelReason, !cancelSent {
+                // RFC 3261 §9.1: a CANCEL requested before any provisional response goes out now.
+                return cancel(reason: cancelReason, at: now)
+            }
+            guard state == .proceeding, let answer = negotiate(response) else { return [] }
+            return startMedia(answer)
+        case 200...299:
+            return handleAnswer(response, at: now)
+        default:
+            if [401, 407].contains(response.statusCode), let retry = retryWithCredentials(response, at: now) {
+                return retry
+            }
+            outcome.finalStatus = response.statusCode
+            let reason = response.statusCode == 487 ? cancelReason ?? .rejected : .rejected
+            return end(reason, at: now)
+        }
+    }
+
+    private mutating func handleAnswer(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+        outcome.answeredAt = now
+        outcome.finalStatus = response.statusCode
+        var dialog = Dialog(
+            callID: callID, local: local, remote: remoteAddress,
+            sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI, response: response)
+        self.dialog = dialog
+        // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
+        let ack = dialog.makeACK(for: invite, via: newVia())
+        self.ack = ack
+        var actions: [CallAction] = [.send(.request(ack))]
+        if cancelReason != nil {
+            // RFC 3261 §9.1: the 2xx won the race with our CANCEL; end the session we did not want.
+            actions += sendBye(in: &dialog, at: now)
+            self.dialog = dialog
+            return actions + end(.answeredAfterCancel, at: now)
+        }
+        // RFC 3264 §5: without reliable provisional responses the answer is in the 2xx; keep early media
+        // when the 2xx repeats none.
+        guard let answer = negotiate(response) ?? (response.body.isEmpty ? media : nil) else {
+            actions += sendBye(in: &dialog, at: now)
+            self.dialog = dialog
+            return actions + end(.mediaNegotiationFailed, at: now)
+        }
+        state = .confirmed
+        return actions + startMedia(answer)
+    }
+
+    /// A 2xx no transaction claims: a retransmission of the one we ACKed, or another fork's answer.
+    private mutating func handleStraySuccess(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+        guard response.callID == callID, response.from?.tag == local.tag else { return [] }
+        if let dialog, let ack, dialog.matches(response) {
+            // RFC 3261 §13.2.2.4: retransmitted 2xx gets the same ACK again.
+            return [.send(.request(ack))]
+        }
+        // RFC 3261 §13.2.2.4: a further 2xx creates another dialog, which we ACK and end with BYE.
+        guard var straggler = try? Dialog(invite: invite, response: response) else { return [] }
+        let ack = straggler.makeACK(for: invite, via: newVia())
+        return [.send(.request(ack))] + sendBye(in: &straggler, at: now)
+    }
+
+    private mutating func cancel(reason: CallEndReason, at now: ContinuousClock.Instant) -> [CallAction] {
+        switch state {
+        case .calling:
+            // RFC 3261 §9.1: CANCEL SHOULD NOT be sent before a provisional response; wait for one.
+            cancelReason = reason
+            return []
+        case .proceeding:
+            cancelReason = reason
+            guard let transaction = inviteTransactions.first(where: { $0.key == currentInviteKey }) else { return [] }
+            let cancel = transaction.makeCancel()
+            let key = ClientTransactionKey(branch: transaction.key.branch, method: .cancel)
+            let (cancelTransaction, transactionActions) = NonInviteClientTransaction.start(
+                cancel, key: key, isReliable: isReliable, timers: configuration.timers)
+            nonInviteTransactions.append(cancelTransaction)
+            cancelSent = true
+            state = .cancelling
+            return perform(transactionActions, for: key, at: now)
+                + [.startTimer(.cancelGuard, after: configuration.timers.transactionTimeout)]
+        case .cancelling, .confirmed, .ended:
+            return []
+        }
+    }
+
+    private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant) -> [CallAction] {
+        let bye = dialog.makeRequest(.bye, via: newVia())
+        let key = ClientTransactionKey(branch: bye.topVia?.branch ?? "", method: .bye)
+        let (transaction, transactionActions) = NonInviteClientTransaction.start(
+            bye, key: key, isReliable: isReliable, timers: configuration.timers)
+        nonInviteTransactions.append(transaction)
+        return perform(transactionActions, for: key, at: now)
+    }
+
+    private mutating func retryWithCredentials(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction]? {
+        guard let credentials = configuration.credentials, !hasRetriedWithCredentials, cancelReason == nil else { return nil }
+        // RFC 3261 §22.3: 407 carries Proxy-Authenticate and is answered with Proxy-Authorization.
+        let isProxy = response.statusCode == 407
+        let challenges = response.headers.values(isProxy ? .proxyAuthenticate : .wwwAuthenticate)
+        guard let challenge = Digest.preferredChallenge(among: challenges),
+              let authorization = try? Digest.authorization(
+                answering: challenge, credentials: credentials, method: .invite,
+                uri: configuration.requestURI.description, body: configuration.offer.body,
+                clientNonce: SIPIdentifiers.clientNonce(using: &random))
+        else { return nil }
+        hasRetriedWithCredentials = true
+        // RFC 3261 §22.2: the retry keeps Call-ID and From tag and takes the next CSeq.
+        inviteSequenceNumber += 1
+        return sendInvite(authorization: SIPHeaders.Field(isProxy ? .proxyAuthorization : .authorization, authorization), at: now)
+    }
+
+    private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant) -> [CallAction] {
+        var headers = SIPHeaders()
+        let via = newVia()
+        headers.append(.via, via.description)
+        headers.append(.maxForwards, "70")
+        headers.append(.from, local.description)
+        headers.append(.to, remoteAddress.description)
+        headers.append(.callID, callID)
+        headers.append(.cseq, CSeq(inviteSequenceNumber, .invite).description)
+        headers.append(.contact, SIPAddress(uri: .sip(configuration.contact)).description)
+        if let authorization { headers.append(authorization.name, authorization.value) }
+        headers.append(.allow, "ACK, CANCEL, BYE, OPTIONS")
+        if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
+        for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
+        headers.append(.contentType, "application/sdp")
+        invite = SIPRequest(method: .invite, uri: configuration.requestURI, headers: headers, body: configuration.offer.body)
+        let key = ClientTransactionKey(branch: via.branch ?? "", method: .invite)
+        currentInviteKey = key
+        let (transaction, transactionActions) = InviteClientTransaction.start(
+            invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers)
+        inviteTransactions.append(transaction)
+        return perform(transactionActions, for: key, at: now)
+    }
+
+    private mutating func newVia() -> Via {
+        // RFC 3581 §3: ask for rport so responses reach us through NAT.
+        Via(
+            transport: configuration.transport, host: configuration.viaHost, port: configuration.viaPort,
+            parameters: [SIPParameter("branch", SIPIdentifiers.branch(using: &random)), SIPParameter("rport")])
+    }
+
+    // MARK: Media and ending
+
+    private func negotiate(_ response: SIPResponse) -> NegotiatedAudio? {
+        guard !response.body.isEmpty, response.contentType?.lowercased().hasPrefix("application/sdp") ?? false else {
+            return nil
+        }
+        return try? SDPAnswer(parsing: response.body).negotiate(with: configuration.offer)
+    }
+
+    private mutating func startMedia(_ answer: NegotiatedAudio) -> [CallAction] {
+        guard answer != media else { return [] }
+        media = answer
+        return [.startMedia(answer)]
+    }
+
+    private mutating func end(_ reason: CallEndReason, classification: CallOutcome? = nil, at now: ContinuousClock.Instant) -> [CallAction] {
+        guard state != .ended else { return [] }
+        let guardTimer: [CallAction] = state == .cancelling ? [.cancelTimer(.cancelGuard)] : []
+        state = .ended
+        outcome.endedAt = now
+        outcome.endReason = reason
+        // Without a final status the INVITE timed out or failed in transport: a trunk failure (§17.1.1.2).
+        outcome.classification = classification
+            ?? outcome.finalStatus.map { CallOutcome(finalStatus: $0, cancelledByUs: cancelSent) } ?? .trunkFailure
+        return guardTimer + [.ended(outcome)]
+    }
+
+    private mutating func finishIfDone() -> [CallAction] {
+        guard state == .ended, !didFinish, !isLingering, inviteTransactions.isEmpty, nonInviteTransactions.isEmpty else {
+            return []
+        }
+        didFinish = true
+        return [.finished]
+    }
+}

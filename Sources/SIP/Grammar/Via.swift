@@ -1,0 +1,115 @@
+/// One Via header value (RFC 3261 §20.42, §25.1 via-parm).
+public struct Via: Hashable, Sendable, CustomStringConvertible {
+    /// The transport token (`UDP`, `TCP`, `TLS`, `SCTP`, or an extension) as written.
+    public var transport: String
+    /// The sent-by host; IPv6 references keep their brackets.
+    public var host: String
+    /// The sent-by port, when present.
+    public var port: Int?
+    /// Via parameters (`branch`, `received`, `rport`, `maddr`, `ttl`, extensions).
+    public var parameters: SIPParameters
+
+    /// Creates a Via value.
+    public init(transport: String, host: String, port: Int? = nil, parameters: SIPParameters = []) {
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+    }
+
+    /// Creates a Via with a `branch` parameter.
+    public init(transport: String, host: String, port: Int? = nil, branch: String) {
+        self.init(transport: transport, host: host, port: port, parameters: [SIPParameter("branch", branch)])
+    }
+
+    /// The transaction branch (RFC 3261 §8.1.1.7).
+    public var branch: String? {
+        get { parameters["branch"]?.value }
+        set {
+            if let newValue { parameters.set("branch", newValue) } else { parameters.remove("branch") }
+        }
+    }
+
+    /// The `received` parameter a server adds (RFC 3261 §18.2.1).
+    public var received: String? { parameters["received"]?.value }
+
+    /// The `rport` parameter (RFC 3581 §4): `.some(nil)` when requested without a value, `.some(port)` when filled in.
+    public var rport: Int?? {
+        guard let parameter = parameters["rport"] else { return nil }
+        guard let value = parameter.value else { return .some(nil) }
+        return .some(try? DecimalNumber.parsePort(Array(value.utf8)))
+    }
+
+    /// Parses `sent-protocol LWS sent-by *( SEMI via-params )`.
+    public init(parsing text: String) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(text)
+        scanner.skipWhitespace()
+        // RFC 3261 §25.1: sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
+        guard let name = scanner.scanToken() else {
+            throw .expected("protocol-name", found: scanner.remainder)
+        }
+        guard scanner.consumeSeparator(UInt8(ascii: "/")), let version = scanner.scanToken() else {
+            throw .expected("/protocol-version", found: scanner.remainder)
+        }
+        guard name.uppercased() == "SIP", version == "2.0" else {
+            throw .unsupportedProtocol("\(name)/\(version)")
+        }
+        guard scanner.consumeSeparator(UInt8(ascii: "/")), let transport = scanner.scanToken() else {
+            throw .expected("/transport", found: scanner.remainder)
+        }
+        self.transport = transport
+        let beforeSpace = scanner.index
+        scanner.skipWhitespace()
+        guard scanner.index > beforeSpace else {
+            throw .expected("LWS before sent-by", found: scanner.remainder)
+        }
+        host = try SIPURI.scanHost(&scanner)
+        if scanner.consumeSeparator(UInt8(ascii: ":")) {
+            port = try DecimalNumber.parsePort(scanner.scan(while: CharacterClass.isDigit))
+        }
+        parameters = try HeaderParameterParser.parse(&scanner)
+        scanner.skipWhitespace()
+        try scanner.expectEnd()
+    }
+
+    /// The value in canonical form, e.g. `SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK…`.
+    public var description: String {
+        var text = "SIP/2.0/\(transport) \(host)"
+        if let port { text += ":\(port)" }
+        return text + parameters.headerParameterText
+    }
+}
+
+/// The CSeq header value (RFC 3261 §20.16).
+public struct CSeq: Hashable, Sendable, CustomStringConvertible {
+    /// The sequence number; RFC 3261 §20.16 requires it to fit 32 bits unsigned.
+    public var sequenceNumber: UInt32
+    /// The request method.
+    public var method: SIPMethod
+
+    /// Creates a CSeq value.
+    public init(_ sequenceNumber: UInt32, _ method: SIPMethod) {
+        self.sequenceNumber = sequenceNumber
+        self.method = method
+    }
+
+    /// Parses `1*DIGIT LWS Method`.
+    public init(parsing text: String) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(text)
+        scanner.skipWhitespace()
+        let digits = scanner.scan(while: CharacterClass.isDigit)
+        guard !digits.isEmpty else { throw .invalidNumber(scanner.remainder) }
+        sequenceNumber = UInt32(try DecimalNumber.parse(digits, maximum: UInt64(UInt32.max)))
+        let beforeSpace = scanner.index
+        scanner.skipWhitespace()
+        guard scanner.index > beforeSpace, let method = scanner.scanToken() else {
+            throw .expected("LWS Method", found: scanner.remainder)
+        }
+        self.method = SIPMethod(method)
+        scanner.skipWhitespace()
+        try scanner.expectEnd()
+    }
+
+    /// `"<number> <method>"`.
+    public var description: String { "\(sequenceNumber) \(method)" }
+}

@@ -1,0 +1,257 @@
+/// A header field name, compared case-insensitively (RFC 3261 §7.3.1).
+///
+/// Compact forms (RFC 3261 §7.3.3) are expanded and well-known names take their canonical
+/// spelling, so `i`, `call-id` and `Call-ID` are the same name and all print as `Call-ID`.
+/// Unknown names keep the spelling they were created with.
+public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The canonical spelling.
+    public let description: String
+    private let key: String
+
+    /// Normalises `name`.
+    public init(_ name: String) {
+        if let known = Self.canonicalSpellings[name] {
+            self = known
+            return
+        }
+        let lowercased = name.lowercased()
+        if let canonical = Self.compactForms[lowercased] ?? Self.canonicalNames[lowercased] {
+            description = canonical
+            key = canonical.lowercased()
+        } else {
+            description = name
+            key = lowercased
+        }
+    }
+
+    /// Normalises a literal name.
+    public init(stringLiteral value: String) {
+        self.init(value)
+    }
+
+    /// Names are equal when they are the same header, whatever their case or compact form.
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
+    /// Hashes the case-folded canonical name.
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+
+    // RFC 3261 §7.3.3 compact forms, plus those registered by later RFCs cited beside them.
+    private static let compactForms: [String: String] = [
+        "i": "Call-ID",
+        "m": "Contact",
+        "e": "Content-Encoding",
+        "l": "Content-Length",
+        "c": "Content-Type",
+        "f": "From",
+        "s": "Subject",
+        "k": "Supported",
+        "t": "To",
+        "v": "Via",
+        "r": "Refer-To",  // RFC 3515 §2.1
+        "b": "Referred-By",  // RFC 3892 §3
+        "o": "Event",  // RFC 6665 §8.2.1
+        "u": "Allow-Events",  // RFC 6665 §8.2.2
+        "x": "Session-Expires",  // RFC 4028 §4
+    ]
+
+    private static let canonicalNames: [String: String] = Dictionary(
+        uniqueKeysWithValues: [
+            "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events",
+            "Authentication-Info", "Authorization", "Call-ID", "Call-Info", "Contact",
+            "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
+            "Content-Type", "CSeq", "Date", "Error-Info", "Event", "Expires", "From", "In-Reply-To",
+            "Max-Forwards", "Min-Expires", "MIME-Version", "Organization", "P-Asserted-Identity",
+            "Priority", "Privacy", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
+            "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By", "Reply-To", "Require",
+            "Retry-After", "Route", "RSeq", "Server", "Session-Expires", "Subject", "Supported",
+            "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning", "WWW-Authenticate",
+        ].map { ($0.lowercased(), $0) }
+    )
+
+    private init(canonical: String) {
+        description = canonical
+        key = canonical.lowercased()
+    }
+
+    // Names as they are usually written, so parsing the common case needs no case folding.
+    private static let canonicalSpellings: [String: SIPHeaderName] = Dictionary(
+        uniqueKeysWithValues: canonicalNames.values.map { ($0, SIPHeaderName(canonical: $0)) })
+
+    /// `Accept`.
+    public static let accept: SIPHeaderName = "Accept"
+    /// `Allow`.
+    public static let allow: SIPHeaderName = "Allow"
+    /// `Authorization`.
+    public static let authorization: SIPHeaderName = "Authorization"
+    /// `Call-ID`.
+    public static let callID: SIPHeaderName = "Call-ID"
+    /// `Contact`.
+    public static let contact: SIPHeaderName = "Contact"
+    /// `Content-Length`.
+    public static let contentLength: SIPHeaderName = "Content-Length"
+    /// `Content-Type`.
+    public static let contentType: SIPHeaderName = "Content-Type"
+    /// `CSeq`.
+    public static let cseq: SIPHeaderName = "CSeq"
+    /// `Date`.
+    public static let date: SIPHeaderName = "Date"
+    /// `From`.
+    public static let from: SIPHeaderName = "From"
+    /// `Max-Forwards`.
+    public static let maxForwards: SIPHeaderName = "Max-Forwards"
+    /// `Proxy-Authenticate`.
+    public static let proxyAuthenticate: SIPHeaderName = "Proxy-Authenticate"
+    /// `Proxy-Authorization`.
+    public static let proxyAuthorization: SIPHeaderName = "Proxy-Authorization"
+    /// `Record-Route`.
+    public static let recordRoute: SIPHeaderName = "Record-Route"
+    /// `Route`.
+    public static let route: SIPHeaderName = "Route"
+    /// `Supported`.
+    public static let supported: SIPHeaderName = "Supported"
+    /// `To`.
+    public static let to: SIPHeaderName = "To"
+    /// `User-Agent`.
+    public static let userAgent: SIPHeaderName = "User-Agent"
+    /// `Via`.
+    public static let via: SIPHeaderName = "Via"
+    /// `WWW-Authenticate`.
+    public static let wwwAuthenticate: SIPHeaderName = "WWW-Authenticate"
+
+    /// Headers whose grammar is a comma-separated list, so `a, b` equals two header lines (RFC 3261 §7.3.1).
+    /// Authentication headers are excluded because their parameters are comma-separated (RFC 3261 §7.3.1).
+    static let listHeaders: Set<SIPHeaderName> = [
+        "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events", "Call-Info",
+        "Contact", "Content-Encoding", "Content-Language", "Error-Info", "In-Reply-To", "Proxy-Require",
+        "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
+    ]
+}
+
+/// The header fields of a message, in order (RFC 3261 §7.3).
+///
+/// List headers (Via, Contact, Route, Allow…) hold one element per field: appending
+/// `Allow: ACK, BYE` stores two fields, exactly as parsing that line does (RFC 3261 §7.3.1).
+/// `Content-Length` is not stored by the parser: it is framing, carried by the body's size and
+/// written by the serializer.
+public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// One header field line.
+    public struct Field: Hashable, Sendable {
+        /// The field name.
+        public var name: SIPHeaderName
+        /// The field value with surrounding whitespace removed and line folds replaced by a space.
+        public var value: String
+
+        /// Creates a field.
+        public init(_ name: SIPHeaderName, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The fields in message order.
+    public private(set) var fields: [Field] = []
+
+    /// Creates a header list.
+    public init(_ fields: [Field] = []) {
+        for field in fields { append(field.name, field.value) }
+    }
+
+    /// Creates a header list from `(name, value)` pairs.
+    public init(arrayLiteral elements: (SIPHeaderName, String)...) {
+        for (name, value) in elements { append(name, value) }
+    }
+
+    /// The first position.
+    public var startIndex: Int { fields.startIndex }
+    /// One past the last position.
+    public var endIndex: Int { fields.endIndex }
+    /// The field at `position`.
+    public subscript(position: Int) -> Field { fields[position] }
+
+    /// The value of the first field named `name`.
+    public subscript(name: SIPHeaderName) -> String? {
+        fields.first { $0.name == name }?.value
+    }
+
+    /// The values of every field named `name`, in order.
+    public func values(_ name: SIPHeaderName) -> [String] {
+        fields.compactMap { $0.name == name ? $0.value : nil }
+    }
+
+    /// Whether any field is named `name`.
+    public func contains(_ name: SIPHeaderName) -> Bool {
+        fields.contains { $0.name == name }
+    }
+
+    /// Appends a field, or one field per element for a list header.
+    public mutating func append(_ name: SIPHeaderName, _ value: String) {
+        // Only a comma can separate list elements, so a value without one is a single field.
+        if value.containsComma, SIPHeaderName.listHeaders.contains(name) {
+            fields += HeaderListSplitter.split(value).map { Field(name, $0) }
+        } else {
+            fields.append(Field(name, value))
+        }
+    }
+
+    /// Replaces every field named `name` with `value`, placed where the first one was.
+    public mutating func set(_ name: SIPHeaderName, _ value: String) {
+        let position = fields.firstIndex { $0.name == name }
+        remove(name)
+        var replacement = SIPHeaders()
+        replacement.append(name, value)
+        // Fields before the first match are untouched by the removal, so its index is still valid.
+        fields.insert(contentsOf: replacement.fields, at: position ?? fields.endIndex)
+    }
+
+    /// Appends one already-split field without list splitting.
+    mutating func appendElement(_ name: SIPHeaderName, _ value: String) {
+        fields.append(Field(name, value))
+    }
+
+    /// Removes every field named `name`.
+    public mutating func remove(_ name: SIPHeaderName) {
+        fields.removeAll { $0.name == name }
+    }
+}
+
+/// Splits a header value at commas that separate list elements (RFC 3261 §7.3.1), never inside a
+/// quoted-string or a `<>`-enclosed URI.
+enum HeaderListSplitter {
+    static func split(_ value: String) -> [String] {
+        guard value.containsComma else { return [value] }
+        let bytes = Array(value.utf8)
+        var elements: [String] = []
+        var start = 0
+        var index = 0
+        var inQuotes = false
+        var inAngleBrackets = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    inQuotes = false
+                }
+            } else if inAngleBrackets {
+                inAngleBrackets = byte != UInt8(ascii: ">")
+            } else if byte == UInt8(ascii: "\"") {
+                inQuotes = true
+            } else if byte == UInt8(ascii: "<") {
+                inAngleBrackets = true
+            } else if byte == UInt8(ascii: ",") {
+                elements.append(String(decoding: bytes[start..<index], as: UTF8.self).trimmingSIPWhitespace())
+                start = index + 1
+            }
+            index += 1
+        }
+        elements.append(String(decoding: bytes[min(start, bytes.count)...], as: UTF8.self).trimmingSIPWhitespace())
+        return elements
+    }
+}
+
+extension String {
+    /// Whether the text holds a comma, scanning contiguous UTF-8 directly.
+    var containsComma: Bool {
+        utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: ",")) } ?? utf8.contains(UInt8(ascii: ","))
+    }
+}

@@ -1,0 +1,134 @@
+/// A SIP request (RFC 3261 §7.1).
+public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
+    /// The method.
+    public var method: SIPMethod
+    /// The Request-URI.
+    public var uri: AnyURI
+    /// Header fields, in order, without Content-Length.
+    public var headers: SIPHeaders
+    /// The message body.
+    public var body: [UInt8]
+
+    /// Creates a request.
+    public init(method: SIPMethod, uri: AnyURI, headers: SIPHeaders = [], body: [UInt8] = []) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A SIP response (RFC 3261 §7.2).
+public struct SIPResponse: Hashable, Sendable, SIPMessageProtocol {
+    /// The status code, 100...699.
+    public var statusCode: Int
+    /// The reason phrase as sent (may be empty, RFC 4475 §3.1.1.13).
+    public var reasonPhrase: String
+    /// Header fields, in order, without Content-Length.
+    public var headers: SIPHeaders
+    /// The message body.
+    public var body: [UInt8]
+
+    /// Creates a response; the reason phrase defaults to the RFC 3261 §21 phrase for the code.
+    public init(statusCode: Int, reasonPhrase: String? = nil, headers: SIPHeaders = [], body: [UInt8] = []) {
+        self.statusCode = statusCode
+        self.reasonPhrase = reasonPhrase ?? SIPStatus.reasonPhrase(for: statusCode)
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Builds a response to `request` (RFC 3261 §8.2.6.2): Via, From, To, Call-ID and CSeq are copied
+    /// and `toTag` is added to To when it has none.
+    public init(replyingTo request: SIPRequest, statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil) {
+        var headers = SIPHeaders()
+        for field in request.headers where [.via, .from, .to, .callID, .cseq].contains(field.name) {
+            if field.name == .to, let toTag, var to = try? SIPAddress(parsing: field.value), to.tag == nil {
+                to.tag = toTag
+                headers.append(.to, to.description)
+            } else {
+                headers.append(field.name, field.value)
+            }
+        }
+        self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers)
+    }
+
+    /// `true` for 1xx.
+    public var isProvisional: Bool { (100...199).contains(statusCode) }
+    /// `true` for 2xx.
+    public var isSuccess: Bool { (200...299).contains(statusCode) }
+}
+
+/// Either kind of SIP message.
+public enum SIPMessage: Hashable, Sendable {
+    /// A request.
+    case request(SIPRequest)
+    /// A response.
+    case response(SIPResponse)
+}
+
+/// Typed access to the headers every SIP message carries. Accessors return nil when a header is
+/// absent or malformed; `SIPMessage(parsing:)` has already rejected malformed mandatory headers.
+public protocol SIPMessageProtocol {
+    /// Header fields.
+    var headers: SIPHeaders { get set }
+    /// Body bytes.
+    var body: [UInt8] { get set }
+}
+
+extension SIPMessageProtocol {
+    /// The Call-ID.
+    public var callID: String? { headers[.callID] }
+    /// The parsed CSeq.
+    public var cseq: CSeq? { headers[.cseq].flatMap { try? CSeq(parsing: $0) } }
+    /// The parsed From.
+    public var from: SIPAddress? { headers[.from].flatMap { try? SIPAddress(parsing: $0) } }
+    /// The parsed To.
+    public var to: SIPAddress? { headers[.to].flatMap { try? SIPAddress(parsing: $0) } }
+    /// Every Via, top first.
+    public var vias: [Via] { headers.values(.via).compactMap { try? Via(parsing: $0) } }
+    /// The top Via, which identifies the transaction (RFC 3261 §17.1.3).
+    public var topVia: Via? { headers[.via].flatMap { try? Via(parsing: $0) } }
+    /// Contact addresses (a `*` wildcard is skipped).
+    public var contacts: [SIPAddress] { headers.values(.contact).compactMap { try? SIPAddress(parsing: $0) } }
+    /// Record-Route addresses in message order.
+    public var recordRoutes: [SIPAddress] { headers.values(.recordRoute).compactMap { try? SIPAddress(parsing: $0) } }
+    /// Route addresses in message order.
+    public var routes: [SIPAddress] { headers.values(.route).compactMap { try? SIPAddress(parsing: $0) } }
+    /// The Content-Type value.
+    public var contentType: String? { headers[.contentType] }
+}
+
+/// Default reason phrases (RFC 3261 §21 and the RFCs cited beside the others).
+public enum SIPStatus {
+    /// The default reason phrase for `code`, or a class-level phrase for unknown codes.
+    public static func reasonPhrase(for code: Int) -> String {
+        if let phrase = phrases[code] { return phrase }
+        switch code {
+        case 100...199: return "Session Progress"
+        case 200...299: return "OK"
+        case 300...399: return "Redirection"
+        case 400...499: return "Client Error"
+        case 500...599: return "Server Error"
+        default: return "Global Failure"
+        }
+    }
+
+    private static let phrases: [Int: String] = [
+        100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
+        183: "Session Progress", 200: "OK", 202: "Accepted",  // RFC 6665 §8.3.1
+        300: "Multiple Choices", 301: "Moved Permanently", 302: "Moved Temporarily", 305: "Use Proxy",
+        380: "Alternative Service", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
+        403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+        407: "Proxy Authentication Required", 408: "Request Timeout", 410: "Gone",
+        413: "Request Entity Too Large", 414: "Request-URI Too Long", 415: "Unsupported Media Type",
+        416: "Unsupported URI Scheme", 420: "Bad Extension", 421: "Extension Required",
+        423: "Interval Too Brief", 480: "Temporarily Unavailable", 481: "Call/Transaction Does Not Exist",
+        482: "Loop Detected", 483: "Too Many Hops", 484: "Address Incomplete", 485: "Ambiguous",
+        486: "Busy Here", 487: "Request Terminated", 488: "Not Acceptable Here", 491: "Request Pending",
+        493: "Undecipherable", 500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway",
+        503: "Service Unavailable", 504: "Server Time-out", 505: "Version Not Supported",
+        513: "Message Too Large", 600: "Busy Everywhere", 603: "Decline", 604: "Does Not Exist Anywhere",
+        606: "Not Acceptable", 607: "Unwanted",  // RFC 8197 §3
+        608: "Rejected",  // RFC 8688 §3
+    ]
+}

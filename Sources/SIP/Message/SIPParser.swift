@@ -1,0 +1,393 @@
+/// Why a datagram is not an acceptable SIP message. Line numbers count from 1 at the start line.
+public enum SIPParseError: Error, Hashable, Sendable {
+    /// The input holds nothing but CRLFs (RFC 3261 §7.5 keep-alives) or nothing at all.
+    case emptyMessage
+    /// The header section is not terminated by an empty line (RFC 3261 §7).
+    case missingEmptyLine
+    /// The Request-Line is not `Method SP Request-URI SP SIP-Version` (RFC 3261 §7.1).
+    case malformedRequestLine(String)
+    /// The Status-Line is not `SIP-Version SP Status-Code SP Reason-Phrase` (RFC 3261 §7.2).
+    case malformedStatusLine(String)
+    /// The method is not a token.
+    case invalidMethod(String)
+    /// The Request-URI does not parse.
+    case invalidRequestURI(String, SIPSyntaxError)
+    /// The version is not SIP/2.0 (RFC 3261 §7.1).
+    case unsupportedVersion(String)
+    /// The status code is not three digits in 100...699 (RFC 3261 §7.2).
+    case invalidStatusCode(String)
+    /// A header line has no colon, an invalid name, or a bare CR.
+    case malformedHeaderLine(line: Int, String)
+    /// A folded continuation line has no header line before it.
+    case continuationWithoutHeader(line: Int)
+    /// A header value violates its grammar.
+    case invalidHeaderValue(header: String, line: Int, SIPSyntaxError)
+    /// A mandatory header is absent (RFC 3261 §8.1.1).
+    case missingHeader(String)
+    /// A header that may appear once appears again at `line` (RFC 3261 §7.3.1).
+    case duplicateHeader(String, line: Int)
+    /// Content-Length promises more bytes than the datagram holds (RFC 3261 §18.3).
+    case contentLengthExceedsBody(contentLength: Int, bodyLength: Int)
+    /// The CSeq method differs from the request method (RFC 3261 §8.1.1.5).
+    case cseqMethodMismatch(method: String, cseqMethod: String)
+}
+
+extension SIPMessage {
+    /// Parses one message from a datagram.
+    ///
+    /// Bytes beyond Content-Length are discarded and a missing Content-Length means the body is the
+    /// rest of the datagram (RFC 3261 §18.3). Compact header names are expanded, folded lines are
+    /// joined with a single space, and list headers (Via, Contact, Route…) are split into one field
+    /// per element.
+    public init(parsing bytes: some Collection<UInt8>) throws(SIPParseError) {
+        self = try SIPMessageParser.parse(Array(bytes))
+    }
+}
+
+enum SIPMessageParser {
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+
+    private struct Line {
+        let number: Int
+        let bytes: ArraySlice<UInt8>
+    }
+
+    private enum StartLine {
+        case request(SIPMethod, AnyURI)
+        case status(Int, String)
+    }
+
+    private struct Field {
+        let name: SIPHeaderName
+        let value: String
+        let line: Int
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
+        var index = 0
+        // RFC 3261 §7.5: CRLFs before the start line are ignored.
+        while index < bytes.count, bytes[index] == cr || bytes[index] == lf { index += 1 }
+        guard index < bytes.count else { throw .emptyMessage }
+
+        var lines: [Line] = []
+        var bodyStart: Int?
+        while index < bytes.count, let lineFeed = bytes[index...].firstIndex(of: lf) {
+            var end = lineFeed
+            if end > index, bytes[end - 1] == cr { end -= 1 }
+            let line = bytes[index..<end]
+            index = lineFeed + 1
+            if line.isEmpty {
+                bodyStart = index
+                break
+            }
+            lines.append(Line(number: lines.count + 1, bytes: line))
+        }
+        guard let bodyStart, let startLine = lines.first else { throw .missingEmptyLine }
+
+        // "SIP/" in any letter case starts a Status-Line (RFC 3261 §7.2).
+        let prefix = Array(startLine.bytes.prefix(4))
+        let isResponse = prefix.count == 4 && prefix[0] | 0x20 == UInt8(ascii: "s") && prefix[1] | 0x20 == UInt8(ascii: "i")
+            && prefix[2] | 0x20 == UInt8(ascii: "p") && prefix[3] == UInt8(ascii: "/")
+        let start: StartLine = isResponse
+            ? try parseStatusLine(startLine.bytes)
+            : try parseRequestLine(startLine.bytes)
+
+        let fields = try headerFields(Array(lines.dropFirst()))
+        try validate(fields, rules: isResponse ? responseRules : requestRules)
+        var headers = SIPHeaders()
+        for field in fields where field.name != .contentLength {
+            // headerFields already split list headers into one element per field.
+            headers.appendElement(field.name, field.value)
+        }
+        let body = try frameBody(bytes, from: bodyStart, fields: fields)
+
+        switch start {
+        case .request(let method, let uri):
+            if let cseq = headers[.cseq].flatMap({ try? CSeq(parsing: $0) }), cseq.method != method {
+                throw .cseqMethodMismatch(method: method.rawValue, cseqMethod: cseq.method.rawValue)
+            }
+            return .request(SIPRequest(method: method, uri: uri, headers: headers, body: body))
+        case .status(let code, let reason):
+            return .response(SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body))
+        }
+    }
+
+    /// Unfolds continuation lines (RFC 3261 §7.3.1) and splits list headers into elements.
+    private static func headerFields(_ lines: [Line]) throws(SIPParseError) -> [Field] {
+        var raw: [(name: SIPHeaderName, value: ArraySlice<UInt8>, line: Int)] = []
+        raw.reserveCapacity(lines.count)
+        for line in lines {
+            guard !line.bytes.contains(cr) else {
+                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
+            }
+            if let first = line.bytes.first, CharacterClass.isWhitespace(first) {
+                guard !raw.isEmpty else { throw .continuationWithoutHeader(line: line.number) }
+                // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
+                var joined = Array(raw[raw.count - 1].value)
+                while let last = joined.last, CharacterClass.isWhitespace(last) {
+                    joined.removeLast()
+                }
+                joined += [UInt8(ascii: " ")] + line.bytes.drop(while: CharacterClass.isWhitespace)
+                raw[raw.count - 1].value = joined[...]
+                continue
+            }
+            guard let colon = line.bytes.firstIndex(of: UInt8(ascii: ":")) else {
+                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
+            }
+            // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
+            var nameEnd = colon
+            while nameEnd > line.bytes.startIndex, CharacterClass.isWhitespace(line.bytes[nameEnd - 1]) { nameEnd -= 1 }
+            let name = line.bytes[line.bytes.startIndex..<nameEnd]
+            guard !name.isEmpty, name.allSatisfy(CharacterClass.isToken) else {
+                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
+            }
+            raw.append((SIPHeaderName(String(decoding: name, as: UTF8.self)), line.bytes[(colon + 1)...], line.number))
+        }
+        var fields: [Field] = []
+        fields.reserveCapacity(raw.count)
+        for (name, value, line) in raw {
+            let trimmed = String(decoding: value.trimmingSIPWhitespace(), as: UTF8.self)
+            if SIPHeaderName.listHeaders.contains(name) {
+                for element in HeaderListSplitter.split(trimmed) {
+                    fields.append(Field(name: name, value: element, line: line))
+                }
+            } else {
+                fields.append(Field(name: name, value: trimmed, line: line))
+            }
+        }
+        return fields
+    }
+
+    private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(SIPParseError) -> StartLine {
+        var text: String { String(decoding: line, as: UTF8.self) }
+        // RFC 3261 §7.1: elements are separated by single SP characters; no other whitespace is allowed.
+        let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }), !line.contains(cr) else {
+            throw .malformedRequestLine(text)
+        }
+        guard parts[0].allSatisfy(CharacterClass.isToken) else {
+            throw .invalidMethod(String(decoding: parts[0], as: UTF8.self))
+        }
+        let version = String(decoding: parts[2], as: UTF8.self)
+        guard version.uppercased() == "SIP/2.0" else { throw .unsupportedVersion(version) }
+        let uriText = String(decoding: parts[1], as: UTF8.self)
+        let uri: AnyURI
+        do {
+            uri = try AnyURI(bytes: parts[1])
+        } catch {
+            throw .invalidRequestURI(uriText, error)
+        }
+        // RFC 3261 §19.1.1 table 1: URI headers are not allowed in a Request-URI.
+        if case .sip(let sipURI) = uri, !sipURI.headers.isEmpty {
+            throw .invalidRequestURI(uriText, .uriHeadersNotAllowed(uriText))
+        }
+        return .request(SIPMethod(String(decoding: parts[0], as: UTF8.self)), uri)
+    }
+
+    private static func parseStatusLine(_ line: ArraySlice<UInt8>) throws(SIPParseError) -> StartLine {
+        var text: String { String(decoding: line, as: UTF8.self) }
+        guard !line.contains(cr), let firstSpace = line.firstIndex(of: UInt8(ascii: " ")) else {
+            throw .malformedStatusLine(text)
+        }
+        let version = String(decoding: line[line.startIndex..<firstSpace], as: UTF8.self)
+        guard version.uppercased() == "SIP/2.0" else { throw .unsupportedVersion(version) }
+        let rest = line[(firstSpace + 1)...]
+        let secondSpace = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.endIndex
+        let codeBytes = rest[rest.startIndex..<secondSpace]
+        let codeText = String(decoding: codeBytes, as: UTF8.self)
+        // RFC 3261 §25.1: Status-Code = 3DIGIT; §7.2 limits the first digit to 1-6.
+        guard codeBytes.count == 3, let code = try? DecimalNumber.parse(codeBytes, maximum: 699), code >= 100 else {
+            throw .invalidStatusCode(codeText)
+        }
+        let reason = secondSpace < rest.endIndex ? rest[(secondSpace + 1)...] : []
+        return .status(Int(code), String(decoding: reason, as: UTF8.self))
+    }
+
+    // RFC 3261 §18.3: extra datagram bytes beyond Content-Length are discarded; a shorter body is an error;
+    // without Content-Length on a datagram the body runs to the end.
+    private static func frameBody(_ bytes: [UInt8], from start: Int, fields: [Field]) throws(SIPParseError) -> [UInt8] {
+        let available = bytes.count - start
+        guard let field = fields.first(where: { $0.name == .contentLength }) else {
+            return Array(bytes[start...])
+        }
+        let length: Int
+        do {
+            length = try contentLength(field.value)
+        } catch {
+            throw .invalidHeaderValue(header: field.name.description, line: field.line, error)
+        }
+        guard length <= available else {
+            throw .contentLengthExceedsBody(contentLength: length, bodyLength: available)
+        }
+        return Array(bytes[start..<(start + length)])
+    }
+
+    private struct Rule {
+        let name: SIPHeaderName
+        let required: Bool
+        let single: Bool
+        let validate: @Sendable (String) throws(SIPSyntaxError) -> Void
+    }
+
+    private static func validate(_ fields: [Field], rules: [Rule]) throws(SIPParseError) {
+        // One pass over the fields, then errors in rule order: missing, duplicate, then the first
+        // invalid value, exactly as checking each rule against every field would report them.
+        var counts = Array(repeating: 0, count: rules.count)
+        var duplicateLines: [Int?] = Array(repeating: nil, count: rules.count)
+        var invalid: [SIPParseError?] = Array(repeating: nil, count: rules.count)
+        for field in fields {
+            guard let index = rules.firstIndex(where: { $0.name == field.name }) else { continue }
+            counts[index] += 1
+            if counts[index] == 2 { duplicateLines[index] = field.line }
+            guard invalid[index] == nil else { continue }
+            do {
+                try rules[index].validate(field.value)
+            } catch {
+                invalid[index] = .invalidHeaderValue(header: rules[index].name.description, line: field.line, error)
+            }
+        }
+        for (index, rule) in rules.enumerated() {
+            if counts[index] == 0, rule.required { throw .missingHeader(rule.name.description) }
+            if rule.single, let line = duplicateLines[index] { throw .duplicateHeader(rule.name.description, line: line) }
+            if let error = invalid[index] { throw error }
+        }
+    }
+
+    private static let commonRules: [Rule] = [
+        Rule(name: .contentLength, required: false, single: true) { value throws(SIPSyntaxError) in
+            _ = try contentLength(value)
+        },
+        Rule(name: .to, required: true, single: true) { value throws(SIPSyntaxError) in
+            _ = try SIPAddress(parsing: value)
+        },
+        Rule(name: .from, required: true, single: true) { value throws(SIPSyntaxError) in
+            _ = try SIPAddress(parsing: value)
+        },
+        Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
+            _ = try CSeq(parsing: value)
+        },
+        Rule(name: .callID, required: true, single: true, validate: validateCallID),
+    ]
+
+    private static let trailingRules: [Rule] = [
+        Rule(name: .via, required: true, single: false) { value throws(SIPSyntaxError) in
+            _ = try Via(parsing: value)
+        },
+        Rule(name: .contact, required: false, single: false) { value throws(SIPSyntaxError) in
+            // RFC 3261 §20.10: Contact: * is the REGISTER wildcard.
+            if value != "*" { _ = try SIPAddress(parsing: value) }
+        },
+        Rule(name: .route, required: false, single: false) { value throws(SIPSyntaxError) in
+            _ = try SIPAddress(parsing: value)
+        },
+        Rule(name: .recordRoute, required: false, single: false) { value throws(SIPSyntaxError) in
+            _ = try SIPAddress(parsing: value)
+        },
+        Rule(name: .contentType, required: false, single: true, validate: validateMediaType),
+        Rule(name: .date, required: false, single: true, validate: validateDate),
+    ]
+
+    private static let requestRules: [Rule] = commonRules + [
+        // RFC 3261 §20.22: Max-Forwards is 0-255.
+        Rule(name: .maxForwards, required: true, single: true) { value throws(SIPSyntaxError) in
+            _ = try DecimalNumber.parse(Array(value.utf8), maximum: 255)
+        },
+    ] + trailingRules
+
+    private static let responseRules: [Rule] = commonRules + trailingRules
+
+    // RFC 3261 §20.14: Content-Length is 1*DIGIT; anything past 2^31-1 cannot describe a datagram.
+    private static func contentLength(_ value: String) throws(SIPSyntaxError) -> Int {
+        Int(try DecimalNumber.parse(Array(value.utf8), maximum: UInt64(Int32.max)))
+    }
+
+    // RFC 3261 §25.1: callid = word [ "@" word ]
+    private static func validateCallID(_ value: String) throws(SIPSyntaxError) {
+        let parts = Array(value.utf8).split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(CharacterClass.isWord) }) else {
+            throw .expected("word [\"@\" word]", found: value)
+        }
+    }
+
+    // RFC 3261 §20.15: m-type SLASH m-subtype *(SEMI m-parameter)
+    private static func validateMediaType(_ value: String) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(value)
+        guard scanner.scanToken() != nil, scanner.consumeSeparator(UInt8(ascii: "/")), scanner.scanToken() != nil else {
+            throw .invalidMediaType(value)
+        }
+        do {
+            _ = try HeaderParameterParser.parse(&scanner)
+            scanner.skipWhitespace()
+            try scanner.expectEnd()
+        } catch {
+            throw .invalidMediaType(value)
+        }
+    }
+
+    // RFC 3261 §25.1: rfc1123-date = wkday "," SP date1 SP time SP "GMT"
+    private static func validateDate(_ value: String) throws(SIPSyntaxError) {
+        let weekdays: Set<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let months: Set<String> = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let parts = value.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let isDigits = { (text: String, count: Int) in text.utf8.count == count && text.utf8.allSatisfy(CharacterClass.isDigit) }
+        guard parts.count == 6 else { throw .invalidDate(value) }
+        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts[0].count == 4, parts[0].hasSuffix(","), weekdays.contains(String(parts[0].prefix(3))),
+              isDigits(parts[1], 2), months.contains(parts[2]), isDigits(parts[3], 4),
+              time.count == 3, time.allSatisfy({ isDigits($0, 2) }),
+              parts[5] == "GMT"
+        else { throw .invalidDate(value) }
+    }
+}
+
+extension SIPMessage {
+    /// The message in canonical form: CRLF line ends, one field per line, and a trailing
+    /// `Content-Length` equal to the body size (RFC 3261 §7, §20.14).
+    public func serialized() -> [UInt8] {
+        switch self {
+        case .request(let request): request.serialized()
+        case .response(let response): response.serialized()
+        }
+    }
+}
+
+extension SIPRequest {
+    /// The request in canonical wire form.
+    public func serialized() -> [UInt8] {
+        SIPSerializer.serialize(startLine: "\(method) \(uri) SIP/2.0", headers: headers, body: body)
+    }
+}
+
+extension SIPResponse {
+    /// The response in canonical wire form.
+    public func serialized() -> [UInt8] {
+        SIPSerializer.serialize(startLine: "SIP/2.0 \(statusCode) \(SIPSerializer.singleLine(reasonPhrase))", headers: headers, body: body)
+    }
+}
+
+enum SIPSerializer {
+    static func serialize(startLine: String, headers: SIPHeaders, body: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(startLine.utf8.count + headers.count * 48 + body.count + 32)
+        bytes.append(contentsOf: startLine.utf8)
+        bytes.append(contentsOf: [0x0D, 0x0A])
+        for field in headers where field.name != .contentLength {
+            bytes.append(contentsOf: field.name.description.utf8)
+            bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            bytes.append(contentsOf: singleLine(field.value).utf8)
+            bytes.append(contentsOf: [0x0D, 0x0A])
+        }
+        bytes.append(contentsOf: "Content-Length: ".utf8)
+        bytes.append(contentsOf: String(body.count).utf8)
+        bytes.append(contentsOf: [0x0D, 0x0A, 0x0D, 0x0A])
+        bytes.append(contentsOf: body)
+        return bytes
+    }
+
+    /// Replaces CR and LF so a value set by code cannot inject header lines.
+    static func singleLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return text }
+        return String(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : Character($0) })
+    }
+}

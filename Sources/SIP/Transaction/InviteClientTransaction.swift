@@ -1,0 +1,167 @@
+/// The INVITE client transaction (RFC 3261 §17.1.1), as a value-type state machine.
+///
+/// The owner performs every returned action and feeds back responses and fired timers.
+public struct InviteClientTransaction: Hashable, Sendable {
+    /// RFC 3261 §17.1.1.2 Figure 5 states.
+    public enum State: Hashable, Sendable {
+        case calling, proceeding, completed, terminated
+    }
+
+    /// The current state.
+    public private(set) var state: State
+    /// The INVITE this transaction sends.
+    public let request: SIPRequest
+    /// The branch and method that responses must match.
+    public let key: ClientTransactionKey
+    /// `true` for TCP/TLS/SCTP, which need no retransmissions (RFC 3261 §17.1.1.2).
+    public let isReliable: Bool
+    /// The timer values in use.
+    public let timers: TransactionTimers
+    private let sequenceNumber: UInt32
+    private var timerAInterval: Duration
+    private var ack: SIPRequest?
+
+    private init(request: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers) {
+        self.state = .calling
+        self.request = request
+        self.key = key
+        self.sequenceNumber = sequenceNumber
+        self.isReliable = isReliable
+        self.timers = timers
+        self.timerAInterval = timers.t1
+    }
+
+    /// Creates the transaction in Calling and returns the actions that send the INVITE and start its timers.
+    public static func start(
+        _ invite: SIPRequest, isReliable: Bool, timers: TransactionTimers = TransactionTimers()
+    ) throws(TransactionError) -> (transaction: InviteClientTransaction, actions: [ClientTransactionAction]) {
+        guard invite.method == .invite else { throw .wrongMethod(invite.method) }
+        guard let key = ClientTransactionKey(request: invite) else { throw .missingBranch }
+        guard let cseq = invite.cseq else { throw .missingCSeq }
+        return start(invite, key: key, sequenceNumber: cseq.sequenceNumber, isReliable: isReliable, timers: timers)
+    }
+
+    /// Starts a transaction for an INVITE whose branch and CSeq the caller built itself.
+    static func start(
+        _ invite: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers
+    ) -> (transaction: InviteClientTransaction, actions: [ClientTransactionAction]) {
+        let transaction = InviteClientTransaction(
+            request: invite, key: key, sequenceNumber: sequenceNumber, isReliable: isReliable, timers: timers)
+        var actions: [ClientTransactionAction] = [.send(invite)]
+        if !isReliable {
+            actions.append(.startTimer(.a, after: timers.t1))  // RFC 3261 §17.1.1.2 Timer A = T1
+        }
+        actions.append(.startTimer(.b, after: timers.transactionTimeout))  // RFC 3261 §17.1.1.2 Timer B = 64*T1
+        return (transaction, actions)
+    }
+
+    /// Whether `response` belongs to this transaction (RFC 3261 §17.1.3).
+    public func matches(_ response: SIPResponse) -> Bool {
+        ClientTransactionKey(response: response) == key
+    }
+
+    /// Feeds a response; responses of other transactions are ignored.
+    public mutating func receive(_ response: SIPResponse) -> [ClientTransactionAction] {
+        guard matches(response) else { return [] }
+        return receiveMatched(response)
+    }
+
+    /// Feeds a response whose key the caller has already matched against `key`.
+    mutating func receiveMatched(_ response: SIPResponse) -> [ClientTransactionAction] {
+        switch (state, response.statusCode) {
+        case (.calling, 100...199):
+            // RFC 3261 §17.1.1.2: a provisional response stops retransmissions; Timer B only applies in Calling.
+            state = .proceeding
+            return stopCallingTimers() + [.deliver(response)]
+        case (.proceeding, 100...199):
+            return [.deliver(response)]
+        case (.calling, 200...299), (.proceeding, 200...299):
+            // RFC 3261 §17.1.1.2: a 2xx goes to the TU, which ACKs it; the transaction terminates.
+            let stop = state == .calling ? stopCallingTimers() : []
+            state = .terminated
+            return stop + [.deliver(response), .terminated]
+        case (.calling, 300...699), (.proceeding, 300...699):
+            let stop = state == .calling ? stopCallingTimers() : []
+            let ack = makeACK(for: response)
+            self.ack = ack
+            // RFC 3261 §17.1.1.2: Timer D is 0 s for reliable transports.
+            if isReliable {
+                state = .terminated
+                return stop + [.send(ack), .deliver(response), .terminated]
+            }
+            state = .completed
+            return stop + [.send(ack), .deliver(response), .startTimer(.d, after: timers.timerD)]
+        case (.completed, 300...699):
+            // RFC 3261 §17.1.1.2: retransmitted final responses are absorbed and re-ACKed.
+            return ack.map { [.send($0)] } ?? []
+        default:
+            return []
+        }
+    }
+
+    /// Feeds a fired timer; timers that no longer apply are ignored.
+    public mutating func timerFired(_ timer: TransactionTimer) -> [ClientTransactionAction] {
+        switch (timer, state) {
+        case (.a, .calling) where !isReliable:
+            // RFC 3261 §17.1.1.2 Timer A: retransmit and double the interval.
+            timerAInterval = timerAInterval * 2
+            return [.send(request), .startTimer(.a, after: timerAInterval)]
+        case (.b, .calling):
+            // RFC 3261 §17.1.1.2 Timer B: no response at all within 64*T1.
+            let stop: [ClientTransactionAction] = isReliable ? [] : [.cancelTimer(.a)]
+            state = .terminated
+            return stop + [.timeout, .terminated]
+        case (.d, .completed):
+            // RFC 3261 §17.1.1.2 Timer D: stop absorbing response retransmissions.
+            state = .terminated
+            return [.terminated]
+        default:
+            return []
+        }
+    }
+
+    /// Reports a fatal transport error for this transaction's messages (RFC 3261 §17.1.1.2).
+    public mutating func transportFailed() -> [ClientTransactionAction] {
+        switch state {
+        case .calling:
+            state = .terminated
+            return stopCallingTimers() + [.transportFailure, .terminated]
+        case .proceeding:
+            state = .terminated
+            return [.transportFailure, .terminated]
+        case .completed:
+            state = .terminated
+            return [.cancelTimer(.d), .transportFailure, .terminated]
+        case .terminated:
+            return []
+        }
+    }
+
+    /// Builds the CANCEL for this INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, To, From, Route,
+    /// CSeq number and top Via (so the same branch), with method CANCEL.
+    public func makeCancel() -> SIPRequest {
+        SIPRequest(method: .cancel, uri: request.uri, headers: copiedHeaders(to: request.headers[.to], method: .cancel))
+    }
+
+    // RFC 3261 §17.1.1.3: the ACK for a non-2xx final response.
+    private func makeACK(for response: SIPResponse) -> SIPRequest {
+        SIPRequest(method: .ack, uri: request.uri, headers: copiedHeaders(to: response.headers[.to], method: .ack))
+    }
+
+    /// Top Via, Max-Forwards, From, To, Call-ID, CSeq and Route as §9.1 and §17.1.1.3 require.
+    private func copiedHeaders(to: String?, method: SIPMethod) -> SIPHeaders {
+        var headers = SIPHeaders()
+        if let via = request.headers[.via] { headers.append(.via, via) }
+        headers.append(.maxForwards, request.headers[.maxForwards] ?? "70")
+        if let from = request.headers[.from] { headers.append(.from, from) }
+        if let to { headers.append(.to, to) }
+        if let callID = request.headers[.callID] { headers.append(.callID, callID) }
+        headers.append(.cseq, CSeq(sequenceNumber, method).description)
+        for route in request.headers.values(.route) { headers.append(.route, route) }
+        return headers
+    }
+
+    private func stopCallingTimers() -> [ClientTransactionAction] {
+        (isReliable ? [] : [.cancelTimer(.a)]) + [.cancelTimer(.b)]
+    }
+}

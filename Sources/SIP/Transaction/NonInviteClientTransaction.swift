@@ -1,0 +1,121 @@
+/// The non-INVITE client transaction (RFC 3261 §17.1.2), used here for BYE and CANCEL.
+public struct NonInviteClientTransaction: Hashable, Sendable {
+    /// RFC 3261 §17.1.2.2 Figure 6 states.
+    public enum State: Hashable, Sendable {
+        case trying, proceeding, completed, terminated
+    }
+
+    /// The current state.
+    public private(set) var state: State
+    /// The request this transaction sends.
+    public let request: SIPRequest
+    /// The branch and method that responses must match.
+    public let key: ClientTransactionKey
+    /// `true` for TCP/TLS/SCTP (RFC 3261 §17.1.2.2).
+    public let isReliable: Bool
+    /// The timer values in use.
+    public let timers: TransactionTimers
+    private var timerEInterval: Duration
+
+    private init(request: SIPRequest, key: ClientTransactionKey, isReliable: Bool, timers: TransactionTimers) {
+        self.state = .trying
+        self.request = request
+        self.key = key
+        self.isReliable = isReliable
+        self.timers = timers
+        self.timerEInterval = timers.t1
+    }
+
+    /// Creates the transaction in Trying and returns the actions that send the request and start its timers.
+    public static func start(
+        _ request: SIPRequest, isReliable: Bool, timers: TransactionTimers = TransactionTimers()
+    ) throws(TransactionError) -> (transaction: NonInviteClientTransaction, actions: [ClientTransactionAction]) {
+        guard request.method != .invite, request.method != .ack else { throw .wrongMethod(request.method) }
+        guard let key = ClientTransactionKey(request: request) else { throw .missingBranch }
+        return start(request, key: key, isReliable: isReliable, timers: timers)
+    }
+
+    /// Starts a transaction for a request whose branch the caller built itself.
+    static func start(
+        _ request: SIPRequest, key: ClientTransactionKey, isReliable: Bool, timers: TransactionTimers
+    ) -> (transaction: NonInviteClientTransaction, actions: [ClientTransactionAction]) {
+        let transaction = NonInviteClientTransaction(request: request, key: key, isReliable: isReliable, timers: timers)
+        var actions: [ClientTransactionAction] = [.send(request)]
+        actions.append(.startTimer(.f, after: timers.transactionTimeout))  // RFC 3261 §17.1.2.2 Timer F = 64*T1
+        if !isReliable {
+            actions.append(.startTimer(.e, after: timers.t1))  // RFC 3261 §17.1.2.2 Timer E = T1
+        }
+        return (transaction, actions)
+    }
+
+    /// Whether `response` belongs to this transaction (RFC 3261 §17.1.3).
+    public func matches(_ response: SIPResponse) -> Bool {
+        ClientTransactionKey(response: response) == key
+    }
+
+    /// Feeds a response; responses of other transactions are ignored.
+    public mutating func receive(_ response: SIPResponse) -> [ClientTransactionAction] {
+        guard matches(response) else { return [] }
+        return receiveMatched(response)
+    }
+
+    /// Feeds a response whose key the caller has already matched against `key`.
+    mutating func receiveMatched(_ response: SIPResponse) -> [ClientTransactionAction] {
+        switch (state, response.statusCode) {
+        case (.trying, 100...199):
+            state = .proceeding
+            return [.deliver(response)]
+        case (.proceeding, 100...199):
+            return [.deliver(response)]
+        case (.trying, 200...699), (.proceeding, 200...699):
+            let stop: [ClientTransactionAction] = (isReliable ? [] : [.cancelTimer(.e)]) + [.cancelTimer(.f)]
+            // RFC 3261 §17.1.2.2: Timer K is T4 for unreliable transports and zero for reliable ones.
+            if isReliable {
+                state = .terminated
+                return stop + [.deliver(response), .terminated]
+            }
+            state = .completed
+            return stop + [.deliver(response), .startTimer(.k, after: timers.t4)]
+        default:
+            // RFC 3261 §17.1.2.2: in Completed, retransmitted responses are absorbed.
+            return []
+        }
+    }
+
+    /// Feeds a fired timer; timers that no longer apply are ignored.
+    public mutating func timerFired(_ timer: TransactionTimer) -> [ClientTransactionAction] {
+        switch (timer, state) {
+        case (.e, .trying) where !isReliable:
+            // RFC 3261 §17.1.2.2 Timer E: retransmit, doubling up to T2.
+            timerEInterval = min(timerEInterval * 2, timers.t2)
+            return [.send(request), .startTimer(.e, after: timerEInterval)]
+        case (.e, .proceeding) where !isReliable:
+            // RFC 3261 §17.1.2.2: in Proceeding, retransmit every T2.
+            timerEInterval = timers.t2
+            return [.send(request), .startTimer(.e, after: timerEInterval)]
+        case (.f, .trying), (.f, .proceeding):
+            // RFC 3261 §17.1.2.2 Timer F: no final response within 64*T1.
+            state = .terminated
+            return (isReliable ? [] : [.cancelTimer(.e)]) + [.timeout, .terminated]
+        case (.k, .completed):
+            state = .terminated
+            return [.terminated]
+        default:
+            return []
+        }
+    }
+
+    /// Reports a fatal transport error (RFC 3261 §17.1.2.2).
+    public mutating func transportFailed() -> [ClientTransactionAction] {
+        switch state {
+        case .trying, .proceeding:
+            state = .terminated
+            return (isReliable ? [] : [.cancelTimer(.e)]) + [.cancelTimer(.f), .transportFailure, .terminated]
+        case .completed:
+            state = .terminated
+            return [.cancelTimer(.k), .terminated]
+        case .terminated:
+            return []
+        }
+    }
+}

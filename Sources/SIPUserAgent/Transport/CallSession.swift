@@ -1,0 +1,211 @@
+import Logging
+import NIOCore
+import SIP
+
+/// What one INVITE attempt needs: the call's configuration, where to send it, and what to do once answered.
+struct AttemptSpec: Sendable {
+    /// What to do after the answer.
+    enum Talk: Sendable {
+        /// Hang up with BYE after this long (zero: right after the ACK).
+        case hangUpAfter(Duration)
+        /// Play these samples, then hang up with BYE.
+        case play([Int16])
+    }
+
+    var configuration: OutboundCall.Configuration
+    /// The trunk's address: every request goes there, as to an outbound proxy (RFC 3261 §8.1.2).
+    var destination: SocketAddress
+    var ringTimeout: Duration
+    var talk: Talk
+    var media: MediaSession?
+    var logger: Logger
+}
+
+/// How one attempt ended.
+struct AttemptReport: Sendable {
+    var callID: String
+    var record: CallRecord
+}
+
+/// Timers a session runs on the core's wheel.
+enum SessionTimer: Hashable, Sendable {
+    /// A timer of the `OutboundCall` state machine.
+    case call(CallTimer)
+    /// The ring timeout: cancel if still unanswered.
+    case ring
+    /// The end of the talk time: hang up.
+    case talk
+    /// A timer of a probe's OPTIONS transaction.
+    case probe(TransactionTimer)
+}
+
+/// Something that owns timers on the core's wheel and receives the messages of one Call-ID.
+/// Confined to the core's event loop.
+protocol SessionOwner: AnyObject {
+    var id: UInt64 { get }
+    var timerGenerations: [SessionTimer: UInt64] { get set }
+    func timerFired(_ timer: SessionTimer, at now: ContinuousClock.Instant)
+    func receive(_ message: SIPMessage, from address: SocketAddress, at now: ContinuousClock.Instant)
+    /// The socket closed: settle now, with whatever state there is.
+    func abandon(at now: ContinuousClock.Instant)
+}
+
+/// Drives one `OutboundCall` against the network: sends its messages, runs its timers, applies the
+/// ring timeout and talk plan, and reports once every exchange the call started is settled.
+/// Confined to the core's event loop.
+final class CallSession: SessionOwner {
+    let id: UInt64
+    var timerGenerations: [SessionTimer: UInt64] = [:]
+    private unowned let core: UserAgentCore
+    private var call: OutboundCall
+    private let spec: AttemptSpec
+    private var logger: Logger
+    private var ended: CallRecord?
+    private var audio: NegotiatedAudio?
+    private var talkStarted = false
+    private var isReported = false
+    private var isFinished = false
+    private var onSettled: ((AttemptReport) -> Void)?
+
+    var callID: String { call.callID }
+
+    init(id: UInt64, core: UserAgentCore, spec: AttemptSpec, at now: ContinuousClock.Instant, onSettled: @escaping (AttemptReport) -> Void) {
+        self.id = id
+        self.core = core
+        self.spec = spec
+        let (call, actions) = OutboundCall.start(spec.configuration, at: now)
+        self.call = call
+        self.onSettled = onSettled
+        var logger = spec.logger
+        // Metadata costs an allocation per call; only pay for it when it will be printed.
+        if logger.logLevel <= .debug {
+            logger[metadataKey: "call-id"] = "\(call.callID)"
+        }
+        self.logger = logger
+        pendingStart = actions
+    }
+
+    /// The INVITE's actions, performed by `begin` once the core has registered the session.
+    private var pendingStart: [CallAction]
+
+    func begin(at now: ContinuousClock.Instant) {
+        logger.debug("INVITE", metadata: ["destination": "\(spec.destination)"])
+        core.schedule(.ring, for: self, after: spec.ringTimeout)
+        let actions = pendingStart
+        pendingStart = []
+        perform(actions, replyTo: nil, at: now)
+    }
+
+    func receive(_ message: SIPMessage, from address: SocketAddress, at now: ContinuousClock.Instant) {
+        switch message {
+        case .response(let response): perform(call.receive(response, at: now), replyTo: address, at: now)
+        case .request(let request): perform(call.receive(request, at: now), replyTo: address, at: now)
+        }
+    }
+
+    func timerFired(_ timer: SessionTimer, at now: ContinuousClock.Instant) {
+        switch timer {
+        case .call(let callTimer):
+            perform(call.timerFired(callTimer, at: now), replyTo: nil, at: now)
+        case .ring:
+            logger.debug("ring timeout, cancelling")
+            perform(call.ringTimeout(at: now), replyTo: nil, at: now)
+        case .talk:
+            hangUp(at: now)
+        case .probe:
+            break
+        }
+    }
+
+    /// Hangs up: CANCEL while ringing, BYE once answered (RFC 3261 §9.1, §15.1.1).
+    func hangUp(at now: ContinuousClock.Instant) {
+        perform(call.hangUp(at: now), replyTo: nil, at: now)
+    }
+
+    func abandon(at now: ContinuousClock.Instant) {
+        if ended == nil {
+            perform(call.hangUp(at: now), replyTo: nil, at: now)
+        }
+        if ended == nil {
+            perform(call.transportFailed(at: now), replyTo: nil, at: now)
+        }
+        report(ended ?? call.outcome)
+    }
+
+    private func perform(_ actions: [CallAction], replyTo: SocketAddress?, at now: ContinuousClock.Instant) {
+        var sendFailed = false
+        for action in actions {
+            switch action {
+            case .send(let message):
+                switch message {
+                case .request:
+                    if !core.send(message, to: spec.destination) { sendFailed = true }
+                case .response:
+                    // RFC 3581 §4: answer to the address the request came from.
+                    core.send(message, to: replyTo ?? spec.destination)
+                }
+            case .startTimer(let timer, let duration):
+                core.schedule(.call(timer), for: self, after: duration)
+            case .cancelTimer(let timer):
+                timerGenerations[.call(timer)] = nil
+            case .startMedia(let audio):
+                logger.debug("media", metadata: ["remote": "\(audio.address):\(audio.port)", "codec": "\(audio.codec)"])
+                self.audio = audio
+                spec.media?.remoteChanged(audio)
+            case .ended(let record):
+                ended = record
+                timerGenerations[.ring] = nil
+                timerGenerations[.talk] = nil
+                spec.media?.stopSending()
+                logger.debug("ended", metadata: [
+                    "outcome": "\(record.classification.map(\.rawValue) ?? "-")",
+                    "status": "\(record.finalStatus.map(String.init) ?? "-")",
+                ])
+            case .finished:
+                isFinished = true
+            }
+        }
+        if call.state == .confirmed, !talkStarted {
+            startTalking(at: now)
+        }
+        if sendFailed, ended == nil {
+            // RFC 3261 §17.1.1.2: a transport error ends the INVITE transaction at once.
+            perform(call.transportFailed(at: now), replyTo: nil, at: now)
+        }
+        if let ended, !call.isAwaitingResponses {
+            report(ended)
+        }
+        if isFinished {
+            core.remove(self)
+        }
+    }
+
+    private func startTalking(at now: ContinuousClock.Instant) {
+        talkStarted = true
+        timerGenerations[.ring] = nil
+        switch spec.talk {
+        case .hangUpAfter(let duration) where duration <= .zero:
+            hangUp(at: now)
+        case .hangUpAfter(let duration):
+            core.schedule(.talk, for: self, after: duration)
+        case .play(let samples):
+            guard let media = spec.media, let audio else {
+                hangUp(at: now)
+                return
+            }
+            let core = self.core
+            let callID = call.callID
+            media.play(samples, with: audio) {
+                core.hangUp(callID: callID)
+            }
+        }
+    }
+
+    private func report(_ record: CallRecord) {
+        guard !isReported else { return }
+        isReported = true
+        let onSettled = self.onSettled
+        self.onSettled = nil
+        onSettled?(AttemptReport(callID: call.callID, record: record))
+    }
+}
