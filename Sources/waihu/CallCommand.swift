@@ -121,7 +121,7 @@ struct CallCommand: AsyncParsableCommand {
             }
             if !result.digits.isEmpty { print("  DTMF         \(result.digits)") }
             if let path = result.recordingPath { print("  recording    \(path)") }
-            if admission == nil { print("  lab call: nothing recorded") }
+            if admission == nil { print("  lab call: not checked by the compliance gate, not counted in its ledger") }
         }
         switch result.outcome {
         case .answered: return
