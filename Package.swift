@@ -26,10 +26,11 @@ let package = Package(
     targets: [
         .target(
             name: "WaihuCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CMemoryHints", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/phone-directory.bin"), .copy("Resources/holidays-cn.txt")]
         ),
+        .target(name: "CMemoryHints"),
         .target(
             name: "WaihuStore",
             dependencies: [

@@ -279,3 +279,25 @@ func profileDecisions(scale: Double) {
     let huge = (try? String(contentsOfFile: "/proc/self/smaps_rollup", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("AnonHugePages") } ?? "?"
     print("profile: \(format(result.rate)) decisions/s; facts lookups alone \(format(facts.rate))/s; \(huge)")
 }
+
+/// A 1M-row scrub against an empty store, repeated, for profilers: the per-row parsing and reporting alone.
+func profileScrub() async throws {
+    let folder = NSTemporaryDirectory() + "waihu-bench-scrub"
+    try? FileManager.default.removeItem(atPath: folder)
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let bench = ComplianceBenchmark(scale: 1, folder: folder)
+    let gate = try await ComplianceGate.load(store: try SQLiteStore(path: folder + "/scrub.sqlite"), policy: .defaults, now: bench.now.date)
+    var rng = SplitMix(state: 3)
+    var csv = "phone,age\n"
+    for index in 0..<1_000_000 {
+        csv += "+" + String(bench.randomMobile(&rng))
+        csv += index % 7 == 0 ? ",72\n" : ",35\n"
+    }
+    let bytes = Array(csv.utf8)
+    for _ in 0..<5 {
+        let clock = ContinuousClock.now
+        let result = try await ComplianceScrub.run(bytes, gate: gate, purpose: .marketing, at: bench.now.date)
+        print("profile: scrub of 1M rows \(String(format: "%.2f", seconds(ContinuousClock.now - clock))) s, \(result.csv.count) bytes out")
+    }
+}

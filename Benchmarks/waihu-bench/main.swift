@@ -110,6 +110,8 @@ case "pool":
                             folder: NSTemporaryDirectory() + "waihu-bench-pool").run()
 case "profile-decisions":
     profileDecisions(scale: arguments.dropFirst().first.flatMap(Double.init) ?? 1)
+case "profile-scrub":
+    try await profileScrub()
 default:
     print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections]")
     exit(2)

@@ -113,14 +113,16 @@ public struct CSVReader: Sendable {
                     return .failure(RecordFailure(message: "field \(column) has text after its closing quote; double a quote inside a quoted field (\"\")"))
                 }
             } else {
+                let start = offset
                 while offset < bytes.count {
                     let byte = bytes[offset]
                     if byte == delimiter || byte == CSVReader.lf || byte == CSVReader.cr { break }
-                    field.append(byte)
                     offset += 1
                 }
+                field.append(contentsOf: bytes[start..<offset])
             }
-            guard let text = String(validating: field, as: UTF8.self) else {
+            // ASCII (most fields: numbers, dates) is valid UTF-8 as it stands; only the rest is validated.
+            guard let text = field.allSatisfy({ $0 < 0x80 }) ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self) else {
                 return .failure(RecordFailure(message: "field \(column) is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")"))
             }
             fields.append(text)

@@ -1,3 +1,5 @@
+import CMemoryHints
+
 /// Everything the compliance rules read, in memory: the do-not-call list, the consent ledger and each
 /// callee's recent attempts. Built from the store at start and updated on every write, so that a decision is
 /// a few table reads rather than queries.
@@ -38,31 +40,52 @@ public struct ComplianceIndex: Sendable {
         return facts
     }
 
-    /// The facts of many callees, in order. Their memory reads are started a group at a time, so that the
-    /// cache misses of a group overlap instead of queueing one after the other: on tables of millions of
-    /// entries a lookup is mostly waiting for memory.
+    /// The facts of many callees, in order. On tables of millions of entries a lookup is mostly waiting for
+    /// memory, and a lookup's reads depend on each other (bucket bounds, then the bucket's entries; the
+    /// callee's slot, then its consents). So a group of callees goes through in steps, each step starting
+    /// the next reads of the whole group before any is used: the cache misses of a group overlap instead of
+    /// queueing one after the other.
     public func facts(for numbers: [PhoneNumber], _ body: (Int, CalleeFacts) -> Void) {
-        let group = 8
-        var start = 0
-        var buckets: [(suffix: UInt16, low: Int, high: Int)?] = []
-        var homes: [(slot: Int, found: UInt64)] = []
+        let group = 16
+        var buckets: [(bucket: Int, suffix: UInt16)?] = []
+        var ranges: [(low: Int, high: Int)] = []
+        var homes: [Int] = []
         buckets.reserveCapacity(group)
+        ranges.reserveCapacity(group)
         homes.reserveCapacity(group)
+        var start = 0
         while start < numbers.count {
             let end = min(start + group, numbers.count)
-            // Read every number's bucket bounds and home slot first: independent loads, in flight together.
             buckets.removeAll(keepingCapacity: true)
+            ranges.removeAll(keepingCapacity: true)
             homes.removeAll(keepingCapacity: true)
+            // Step 1: bucket bounds and home slots.
             for index in start..<end {
                 let key = numbers[index].e164Digits
-                buckets.append(doNotCall.bucket(of: key))
-                homes.append(callees.home(of: key))
+                buckets.append(doNotCall.prefetchBucket(of: key))
+                homes.append(callees.prefetchHome(of: key))
             }
+            // Step 2: the buckets' entries and the callees' consents (their headers too: copying the array
+            // into the facts writes its reference count).
             for index in start..<end {
+                let position = index - start
+                ranges.append(buckets[position].map { doNotCall.prefetchEntries(ofBucket: $0.bucket) } ?? (0, 0))
+                callees.withValue(at: homes[position], key: numbers[index].e164Digits) { record in
+                    record.consents.withUnsafeBufferPointer { consents in
+                        guard let first = consents.baseAddress, !consents.isEmpty else { return }
+                        waihu_prefetch_for_write(UnsafeRawPointer(first) - 32)  // the array header: isa, refcount, count, capacity
+                        waihu_prefetch(first)
+                    }
+                }
+            }
+            // Step 3: the facts, from lines already in cache.
+            for index in start..<end {
+                let position = index - start
                 let key = numbers[index].e164Digits
                 var facts = CalleeFacts()
-                if let bucket = buckets[index - start] {
-                    facts.listReasons = doNotCall.mobileReasons(suffix: bucket.suffix, low: bucket.low, high: bucket.high)
+                if let bucket = buckets[position] {
+                    let range = ranges[position]
+                    facts.listReasons = doNotCall.mobileReasons(suffix: bucket.suffix, low: range.low, high: range.high)
                 } else {
                     facts.listReasons = doNotCall.reasons(key)
                 }
@@ -71,8 +94,7 @@ public struct ComplianceIndex: Sendable {
                     facts.complainedAt = times.complaint
                     facts.invalidAt = times.invalid
                 }
-                let home = homes[index - start]
-                if home.found != 0, let record = callees.lookup(key, from: home.slot) {
+                if homes[position] >= 0, let record = callees.lookup(key, from: homes[position]) {
                     facts.consents = record.consents
                     facts.attempts = record.attempts
                 }

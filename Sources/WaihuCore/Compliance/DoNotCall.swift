@@ -1,3 +1,4 @@
+import CMemoryHints
 import Foundation
 
 /// Why a number is on the do-not-call list.
@@ -154,13 +155,25 @@ public struct DoNotCallSet: Sendable {
         return 0
     }
 
-    /// For batches: where a number's bucket lies (reading it starts those cache lines on their way), or nil
-    /// when the number is not a mobile kept in buckets.
+    /// For batches, step 1: the bucket of a mobile kept in buckets, with its bounds on their way; nil for
+    /// other numbers (`reasons(_:)` answers for them).
     @inline(__always)
-    func bucket(of number: UInt64) -> (suffix: UInt16, low: Int, high: Int)? {
+    func prefetchBucket(of number: UInt64) -> (bucket: Int, suffix: UInt16)? {
         guard overlay.isEmpty || overlay[number] == nil, !bucketStart.isEmpty, let key = DoNotCallSet.mobileKey(number) else { return nil }
         let bucket = Int(key / 10_000)
-        return (UInt16(key % 10_000), Int(bucketStart[bucket]), Int(bucketStart[bucket + 1]))
+        bucketStart.withUnsafeBufferPointer { waihu_prefetch($0.baseAddress! + bucket) }
+        return (bucket, UInt16(key % 10_000))
+    }
+
+    /// For batches, step 2: the entries of a bucket from step 1, with their suffixes and reasons on their way.
+    @inline(__always)
+    func prefetchEntries(ofBucket bucket: Int) -> (low: Int, high: Int) {
+        let low = Int(bucketStart[bucket]), high = Int(bucketStart[bucket + 1])
+        if low < high {
+            suffixes.withUnsafeBufferPointer { waihu_prefetch($0.baseAddress! + low); waihu_prefetch($0.baseAddress! + (high - 1)) }
+            mobileReasons.withUnsafeBufferPointer { waihu_prefetch($0.baseAddress! + low); waihu_prefetch($0.baseAddress! + (high - 1)) }
+        }
+        return (low, high)
     }
 
     /// The reasons of a mobile within its bucket.

@@ -1,3 +1,5 @@
+import CMemoryHints
+
 /// A hash table keyed by E.164 digits, for the compliance index's per-callee records.
 ///
 /// Open addressing with linear probing; each slot holds its key beside its value, so a lookup usually reads
@@ -27,13 +29,27 @@ public struct NumberTable<Value: Sendable>: Sendable {
         return lookup(key, from: slot(for: key))
     }
 
-    /// The home slot of `key` and the key stored there: reading it starts the slot's cache line on its way
-    /// (see `ComplianceIndex.facts(for:)` for batches).
+    /// The home slot of `key`, with its cache lines on their way (see `ComplianceIndex.facts(for:_:)`);
+    /// -1 when the table is empty.
     @inline(__always)
-    func home(of key: UInt64) -> (slot: Int, found: UInt64) {
-        guard !slots.isEmpty else { return (-1, 0) }
+    func prefetchHome(of key: UInt64) -> Int {
+        guard !slots.isEmpty else { return -1 }
         let index = slot(for: key)
-        return (index, slots[index].key)
+        slots.withUnsafeBufferPointer { buffer in
+            let start = UnsafeRawPointer(buffer.baseAddress! + index)
+            waihu_prefetch(start)
+            waihu_prefetch(start + (MemoryLayout<Slot>.size - 1))  // a slot may straddle two lines
+        }
+        return index
+    }
+
+    /// Calls `body` with the value stored at `home` when that slot holds `key`, in place (no copy).
+    @inline(__always)
+    func withValue(at home: Int, key: UInt64, _ body: (borrowing Value) -> Void) {
+        guard home >= 0 else { return }
+        slots.withUnsafeBufferPointer { buffer in
+            if buffer[home].key == key, let value = buffer[home].value { body(value) }
+        }
     }
 
     /// The value for `key`, probing from its home slot.

@@ -121,7 +121,7 @@ public enum ComplianceScrub {
             csv.append(contentsOf: part.csv)
             rows.append(contentsOf: part.rows)
         }
-        for row in records.invalidRows { csv.append(contentsOf: line(row)) }
+        for row in records.invalidRows { appendLine(row, to: &csv) }
         if keepRows { rows.sort { $0.line < $1.line } } else { rows = [] }
         return ScrubResult(summary: summary, csv: csv, rows: rows)
     }
@@ -208,7 +208,7 @@ public enum ComplianceScrub {
             parsed[positions[position]] = row(record, input: input, request: request, decision: decision, summary: &summary)
         }
         for row in parsed.compactMap({ $0 }) {
-            csv.append(contentsOf: line(row))
+            appendLine(row, to: &csv)
             if keepRows { rows.append(row) }
         }
         return (summary, csv, rows)
@@ -278,33 +278,51 @@ public enum ComplianceScrub {
                 summary.rulesByCode[code] = violation.rule
             }
         }
-        for rule in Set(rules) { summary.byRule[rule, default: 0] += 1 }
+        for (position, rule) in rules.enumerated() where !rules[..<position].contains(rule) { summary.byRule[rule, default: 0] += 1 }
         return ScrubRow(line: record.line, input: input, e164: request.callee.e164, category: category, codes: codes, rules: rules,
                         nextAllowedAt: decision.nextAllowedAt, offsetSeconds: zone.offset(at: moment), problem: nil)
     }
 
-    /// One CSV line of the per-row report.
-    static func line(_ row: ScrubRow) -> [UInt8] {
-        var text = String(row.line)
-        text += ","
-        text += quoted(row.input)
-        text += ","
-        text += row.e164 ?? ""
-        text += ","
-        text += row.category.rawValue
-        text += ","
-        text += row.rules.joined(separator: ";")
-        text += ","
-        text += row.problem.map(quoted) ?? row.codes.joined(separator: ";")
-        text += ","
-        text += row.nextAllowedAt.map { $0.iso8601(offsetSeconds: row.offsetSeconds) } ?? ""
-        text += "\n"
-        return Array(text.utf8)
+    /// Appends one CSV line of the per-row report, byte by byte (a million rows leave no room for strings
+    /// built per line).
+    static func appendLine(_ row: ScrubRow, to csv: inout [UInt8]) {
+        appendDigits(Int64(row.line), to: &csv)
+        csv.append(comma)
+        appendField(row.input, to: &csv)
+        csv.append(comma)
+        csv.append(contentsOf: (row.e164 ?? "").utf8)
+        csv.append(comma)
+        csv.append(contentsOf: row.category.rawValue.utf8)
+        csv.append(comma)
+        appendJoined(row.rules, to: &csv)
+        csv.append(comma)
+        if let problem = row.problem { appendField(problem, to: &csv) } else { appendJoined(row.codes, to: &csv) }
+        csv.append(comma)
+        row.nextAllowedAt?.appendISO8601(offsetSeconds: row.offsetSeconds, to: &csv)
+        csv.append(0x0A)
     }
 
-    static func quoted(_ field: String) -> String {
-        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    private static let comma: UInt8 = 0x2C
+
+    private static func appendJoined(_ items: [String], to csv: inout [UInt8]) {
+        for (position, item) in items.enumerated() {
+            if position > 0 { csv.append(0x3B) }  // ;
+            csv.append(contentsOf: item.utf8)
+        }
+    }
+
+    /// A field quoted as RFC 4180 asks when it holds a comma, quote or line break.
+    private static func appendField(_ field: String, to csv: inout [UInt8]) {
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
+            csv.append(contentsOf: field.utf8)
+            return
+        }
+        csv.append(0x22)
+        for byte in field.utf8 {
+            if byte == 0x22 { csv.append(0x22) }
+            csv.append(byte)
+        }
+        csv.append(0x22)
     }
 }
 
