@@ -22,8 +22,10 @@ struct TimerWheel<Payload> {
     /// Entries held, including lazily cancelled ones.
     private(set) var count = 0
 
-    /// Creates a wheel whose tick 0 is `origin`; `slotCount` ticks make one revolution.
-    init(origin: NIODeadline, resolution: TimeAmount = .milliseconds(10), slotCount: Int = 1024) {
+    /// Creates a wheel whose tick 0 is `origin`; `slotCount` ticks make one revolution. The default
+    /// revolution (81.92 s) outlasts the longest timer a call runs (the 60 s ring timeout, 64*T1 = 32 s
+    /// Timers B, D and F), so an entry is visited once, when it falls due, instead of once per revolution.
+    init(origin: NIODeadline, resolution: TimeAmount = .milliseconds(10), slotCount: Int = 8192) {
         self.origin = origin
         self.resolution = resolution
         self.slots = Array(repeating: [], count: slotCount)
@@ -56,16 +58,23 @@ struct TimerWheel<Payload> {
         for tick in firstTick...nowTick {
             let index = Int(tick % Int64(slots.count))
             guard !slots[index].isEmpty else { continue }
-            let entries = slots[index]
-            slots[index].removeAll(keepingCapacity: true)
-            for entry in entries {
+            // Take the slot out rather than copy it, so the entries kept for a later revolution are
+            // written back into the same storage without a copy-on-write allocation.
+            var entries: [Entry] = []
+            swap(&entries, &slots[index])
+            var kept = 0
+            for position in entries.indices {
+                let entry = entries[position]
                 if entry.dueTick <= nowTick {
                     due.append(entry.payload)
                     count -= 1
                 } else {
-                    slots[index].append(entry)
+                    entries[kept] = entry
+                    kept += 1
                 }
             }
+            entries.removeSubrange(kept...)
+            slots[index] = entries
         }
         currentTick = nowTick
         return due
