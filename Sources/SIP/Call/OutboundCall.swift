@@ -87,7 +87,12 @@ public struct OutboundCall: Sendable {
         /// The Via transport token; anything but UDP is treated as reliable (RFC 3261 §17.1.1.2).
         public var transport: String
         /// The SDP offer sent in the INVITE.
-        public var offer: SDPOffer
+        public var offer: SDPOffer {
+            didSet { offerBody = offer.body }
+        }
+        /// `offer` rendered as a message body, once per offer rather than once per INVITE: a
+        /// configuration reused for many calls (the load generator's) renders it once.
+        public private(set) var offerBody: [UInt8]
         /// Credentials for one digest retry, nil to fail on 401/407.
         public var credentials: DigestCredentials?
         /// Transaction timer values.
@@ -126,6 +131,7 @@ public struct OutboundCall: Sendable {
             self.viaPort = viaPort
             self.transport = transport
             self.offer = offer
+            self.offerBody = offer.body
             self.credentials = credentials
             self.timers = timers
             self.additionalHeaders = additionalHeaders
@@ -437,7 +443,7 @@ public struct OutboundCall: Sendable {
         guard let challenge = Digest.preferredChallenge(among: challenges),
               let authorization = try? Digest.authorization(
                 answering: challenge, credentials: credentials, method: .invite,
-                uri: configuration.requestURI.description, body: configuration.offer.body,
+                uri: configuration.requestURI.description, body: configuration.offerBody,
                 clientNonce: SIPIdentifiers.clientNonce(using: &random))
         else { return nil }
         hasRetriedWithCredentials = true
@@ -461,7 +467,7 @@ public struct OutboundCall: Sendable {
         if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
         for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
         headers.append(.contentType, "application/sdp")
-        invite = SIPRequest(method: .invite, uri: configuration.requestURI, headers: headers, body: configuration.offer.body)
+        invite = SIPRequest(method: .invite, uri: configuration.requestURI, headers: headers, body: configuration.offerBody)
         let key = ClientTransactionKey(branch: via.branch ?? "", method: .invite)
         currentInviteKey = key
         let (transaction, transactionActions) = InviteClientTransaction.start(

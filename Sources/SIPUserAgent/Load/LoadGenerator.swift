@@ -168,13 +168,9 @@ final class LoadDriver: @unchecked Sendable {
     private let plan: LoadPlan
     private let ratePerAgent: Double
     private let maxInFlight: Int
-    private let destination: SocketAddress
-    private let port: Int
-    private let logger: Logger
-    private let requestURI: AnyURI
-    private let from: SIPAddress
-    private let contact: SIPURI
-    private let offer: SDPOffer
+    /// Every call's attempt, but for its Call-ID and random seed: built once, so the SDP offer is
+    /// rendered once rather than per call.
+    private let template: AttemptSpec
     private var random: SplitMix64
     private var result = Result()
     private var inFlight = 0
@@ -191,15 +187,16 @@ final class LoadDriver: @unchecked Sendable {
         self.plan = plan
         self.ratePerAgent = plan.callsPerSecond / Double(share)
         self.maxInFlight = max(1, plan.maxInFlight / share)
-        self.destination = destination
-        self.port = port
-        self.logger = logger
         var target = plan.target
         target.user = plan.callee
-        requestURI = .sip(target)
-        from = SIPAddress(uri: .sip(SIPURI(user: plan.callerNumber, host: plan.host)))
-        contact = SIPURI(user: plan.callerNumber, host: plan.host, port: port)
-        offer = SDPOffer(sessionID: 1, address: plan.host, port: 9, telephoneEventPayloadType: nil, direction: .inactive)
+        let configuration = OutboundCall.Configuration(
+            requestURI: .sip(target), from: SIPAddress(uri: .sip(SIPURI(user: plan.callerNumber, host: plan.host))),
+            contact: SIPURI(user: plan.callerNumber, host: plan.host, port: port), viaHost: plan.host, viaPort: port,
+            offer: SDPOffer(sessionID: 1, address: plan.host, port: 9, telephoneEventPayloadType: nil, direction: .inactive),
+            timers: plan.timers, randomSeed: 0)
+        template = AttemptSpec(
+            configuration: configuration, destination: destination, ringTimeout: .seconds(60),
+            talk: .hangUpAfter(plan.talkTime), media: nil, logger: logger)
         random = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
     }
 
@@ -236,12 +233,9 @@ final class LoadDriver: @unchecked Sendable {
     }
 
     private func launch() {
-        let configuration = OutboundCall.Configuration(
-            requestURI: requestURI, from: from, contact: contact, viaHost: plan.host, viaPort: port, offer: offer,
-            timers: plan.timers, callID: SIPIdentifiers.callID(host: plan.host, using: &random), randomSeed: random.next())
-        let spec = AttemptSpec(
-            configuration: configuration, destination: destination, ringTimeout: .seconds(60),
-            talk: .hangUpAfter(plan.talkTime), media: nil, logger: logger)
+        var spec = template
+        spec.configuration.callID = SIPIdentifiers.callID(host: plan.host, using: &random)
+        spec.configuration.randomSeed = random.next()
         let launchedAt = NIODeadline.now()
         lastStart = launchedAt
         result.attempted += 1
