@@ -7,6 +7,12 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     /// The canonical spelling.
     public let description: String
     private let key: String
+    /// The position of a well-known name in `wellKnownNames`, or -1 for any other name, so that
+    /// comparing two well-known names (every lookup the parser and the call engine make) compares
+    /// integers instead of text.
+    private let index: Int
+    /// Whether the grammar of this header is a comma-separated list (RFC 3261 §7.3.1).
+    let isList: Bool
 
     /// Normalises `name`.
     public init(_ name: String) {
@@ -15,12 +21,13 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
             return
         }
         let lowercased = name.lowercased()
-        if let canonical = Self.compactForms[lowercased] ?? Self.canonicalNames[lowercased] {
-            description = canonical
-            key = canonical.lowercased()
+        if let known = Self.knownNames[lowercased] {
+            self = known
         } else {
             description = name
             key = lowercased
+            index = -1
+            isList = false
         }
     }
 
@@ -30,7 +37,11 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     }
 
     /// Names are equal when they are the same header, whatever their case or compact form.
-    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool {
+        // A well-known name never equals an unknown one, whose key is not a well-known key.
+        lhs.index == rhs.index && (lhs.index >= 0 || lhs.key == rhs.key)
+    }
+
     /// Hashes the case-folded canonical name.
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 
@@ -53,28 +64,45 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         "x": "Session-Expires",  // RFC 4028 §4
     ]
 
-    private static let canonicalNames: [String: String] = Dictionary(
-        uniqueKeysWithValues: [
-            "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events",
-            "Authentication-Info", "Authorization", "Call-ID", "Call-Info", "Contact",
-            "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
-            "Content-Type", "CSeq", "Date", "Error-Info", "Event", "Expires", "From", "In-Reply-To",
-            "Max-Forwards", "Min-Expires", "MIME-Version", "Organization", "P-Asserted-Identity",
-            "Priority", "Privacy", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
-            "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By", "Reply-To", "Require",
-            "Retry-After", "Route", "RSeq", "Server", "Session-Expires", "Subject", "Supported",
-            "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning", "WWW-Authenticate",
-        ].map { ($0.lowercased(), $0) }
-    )
+    private static let wellKnownNames = [
+        "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events",
+        "Authentication-Info", "Authorization", "Call-ID", "Call-Info", "Contact",
+        "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
+        "Content-Type", "CSeq", "Date", "Error-Info", "Event", "Expires", "From", "In-Reply-To",
+        "Max-Forwards", "Min-Expires", "MIME-Version", "Organization", "P-Asserted-Identity",
+        "Priority", "Privacy", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
+        "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By", "Reply-To", "Require",
+        "Retry-After", "Route", "RSeq", "Server", "Session-Expires", "Subject", "Supported",
+        "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning", "WWW-Authenticate",
+    ]
 
-    private init(canonical: String) {
-        description = canonical
-        key = canonical.lowercased()
+    /// Headers whose grammar is a comma-separated list, so `a, b` equals two header lines (RFC 3261 §7.3.1).
+    /// Authentication headers are excluded because their parameters are comma-separated (RFC 3261 §7.3.1).
+    private static let listNames: Set<String> = [
+        "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events", "Call-Info",
+        "Contact", "Content-Encoding", "Content-Language", "Error-Info", "In-Reply-To", "Proxy-Require",
+        "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
+    ]
+
+    private init(wellKnown index: Int) {
+        description = Self.wellKnownNames[index]
+        key = description.lowercased()
+        self.index = index
+        isList = Self.listNames.contains(description)
     }
 
     // Names as they are usually written, so parsing the common case needs no case folding.
     private static let canonicalSpellings: [String: SIPHeaderName] = Dictionary(
-        uniqueKeysWithValues: canonicalNames.values.map { ($0, SIPHeaderName(canonical: $0)) })
+        uniqueKeysWithValues: wellKnownNames.indices.map { (wellKnownNames[$0], SIPHeaderName(wellKnown: $0)) })
+
+    // Well-known names by their case-folded spelling and by compact form.
+    private static let knownNames: [String: SIPHeaderName] = {
+        var names = Dictionary(uniqueKeysWithValues: canonicalSpellings.values.map { ($0.key, $0) })
+        for (compact, canonical) in compactForms {
+            names[compact] = canonicalSpellings[canonical]
+        }
+        return names
+    }()
 
     /// `Accept`.
     public static let accept: SIPHeaderName = "Accept"
@@ -116,14 +144,6 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     public static let via: SIPHeaderName = "Via"
     /// `WWW-Authenticate`.
     public static let wwwAuthenticate: SIPHeaderName = "WWW-Authenticate"
-
-    /// Headers whose grammar is a comma-separated list, so `a, b` equals two header lines (RFC 3261 §7.3.1).
-    /// Authentication headers are excluded because their parameters are comma-separated (RFC 3261 §7.3.1).
-    static let listHeaders: Set<SIPHeaderName> = [
-        "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events", "Call-Info",
-        "Contact", "Content-Encoding", "Content-Language", "Error-Info", "In-Reply-To", "Proxy-Require",
-        "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
-    ]
 }
 
 /// The header fields of a message, in order (RFC 3261 §7.3).
@@ -185,7 +205,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     /// Appends a field, or one field per element for a list header.
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         // Only a comma can separate list elements, so a value without one is a single field.
-        if value.containsComma, SIPHeaderName.listHeaders.contains(name) {
+        if value.containsComma, name.isList {
             fields += HeaderListSplitter.split(value).map { Field(name, $0) }
         } else {
             fields.append(Field(name, value))
