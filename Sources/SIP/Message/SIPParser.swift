@@ -148,7 +148,7 @@ enum SIPMessageParser {
         fields.reserveCapacity(raw.count)
         for (name, value, line) in raw {
             let trimmed = String(decoding: value.trimmingSIPWhitespace(), as: UTF8.self)
-            if SIPHeaderName.listHeaders.contains(name) {
+            if name.isList {
                 for element in HeaderListSplitter.split(trimmed) {
                     fields.append(Field(name: name, value: element, line: line))
                 }
@@ -355,22 +355,40 @@ extension SIPMessage {
 extension SIPRequest {
     /// The request in canonical wire form.
     public func serialized() -> [UInt8] {
-        SIPSerializer.serialize(startLine: "\(method) \(uri) SIP/2.0", headers: headers, body: body)
+        let uri = uri.description
+        // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF
+        return SIPSerializer.serialize(startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
+            bytes.append(contentsOf: method.rawValue.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: uri.utf8)
+            bytes.append(contentsOf: " SIP/2.0".utf8)
+        }
     }
 }
 
 extension SIPResponse {
     /// The response in canonical wire form.
     public func serialized() -> [UInt8] {
-        SIPSerializer.serialize(startLine: "SIP/2.0 \(statusCode) \(SIPSerializer.singleLine(reasonPhrase))", headers: headers, body: body)
+        let reason = SIPSerializer.singleLine(reasonPhrase)
+        // RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+        return SIPSerializer.serialize(startLineCount: reason.utf8.count + 16, headers: headers, body: body) { bytes in
+            bytes.append(contentsOf: "SIP/2.0 ".utf8)
+            bytes.append(contentsOf: String(statusCode).utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: reason.utf8)
+        }
     }
 }
 
 enum SIPSerializer {
-    static func serialize(startLine: String, headers: SIPHeaders, body: [UInt8]) -> [UInt8] {
+    /// Writes the start line with `startLine`, which writes about `startLineCount` bytes without its CRLF,
+    /// then the headers and the body.
+    static func serialize(
+        startLineCount: Int, headers: SIPHeaders, body: [UInt8], startLine: (inout [UInt8]) -> Void
+    ) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(startLine.utf8.count + headers.count * 48 + body.count + 32)
-        bytes.append(contentsOf: startLine.utf8)
+        bytes.reserveCapacity(startLineCount + headers.count * 48 + body.count + 32)
+        startLine(&bytes)
         bytes.append(contentsOf: [0x0D, 0x0A])
         for field in headers where field.name != .contentLength {
             bytes.append(contentsOf: field.name.description.utf8)
