@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The SIP call engine handles every message of every call: let the optimiser inline and specialise
+// its code across the SIP / SIPUserAgent module boundary (scripts/bench-sip measures the effect).
+let callEngineSettings: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "waihu",
     platforms: [.macOS(.v15)],
@@ -52,7 +56,8 @@ let package = Package(
         ),
         .target(
             name: "SIP",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: callEngineSettings
         ),
         .target(
             name: "SIPUserAgent",
@@ -62,7 +67,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: callEngineSettings
         ),
         .target(
             name: "WaihuServer",
