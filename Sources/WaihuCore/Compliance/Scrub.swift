@@ -114,7 +114,7 @@ public enum ComplianceScrub {
         }
         var summary = records.summary
         var csv = Array(csvHeader.utf8)
-        csv.reserveCapacity(records.rows.count * 48)
+        csv.reserveCapacity(csv.count + parts.reduce(0) { $0 + ($1?.csv.count ?? 0) } + records.invalidRows.count * 64)
         var rows: [ScrubRow] = records.invalidRows
         for part in parts.compactMap({ $0 }) {
             summary.merge(part.summary)
@@ -178,39 +178,67 @@ public enum ComplianceScrub {
     ) -> (ScrubSummary, [UInt8], [ScrubRow]) {
         var summary = ScrubSummary()
         var csv: [UInt8] = []
-        csv.reserveCapacity(records.count * 48)
+        csv.reserveCapacity(records.count * 64)
         var rows: [ScrubRow] = []
         let moment = Timestamp(at)
         // Parse every row first, so that the index is read in batches (see `ComplianceIndex.facts(for:_:)`).
-        var parsed: [ScrubRow?] = []
         var requests: [ComplianceRequest] = []
         var positions: [Int] = []
-        parsed.reserveCapacity(records.count)
+        var invalid: [(position: Int, row: ScrubRow)] = []
         requests.reserveCapacity(records.count)
-        for record in records {
+        positions.reserveCapacity(records.count)
+        for (position, record) in records.enumerated() {
             summary.rows += 1
             switch request(record, columns: columns, gate: gate, purpose: purpose, at: moment) {
             case let .success(request):
-                positions.append(parsed.count)
-                parsed.append(nil)
+                positions.append(position)
                 requests.append(request)
             case let .failure(row):
                 summary.counts[.invalid, default: 0] += 1
-                parsed.append(row.row)
+                invalid.append((position, row.row))
             }
         }
-        let records = Array(records)
+        var tally = ReasonTally()
+        var nextInvalid = 0
+        // Rows go out in input order: the facts arrive in order, and invalid rows are written as they are passed.
+        func writeInvalid(before position: Int) {
+            while nextInvalid < invalid.count, invalid[nextInvalid].position < position {
+                appendLine(invalid[nextInvalid].row, to: &csv)
+                if keepRows { rows.append(invalid[nextInvalid].row) }
+                nextInvalid += 1
+            }
+        }
         index.facts(for: requests.map(\.callee)) { position, facts in
             let request = requests[position]
             let decision = gate.engine.decide(request, facts: facts)
-            let record = records[positions[position]]
+            let record = records[records.startIndex + positions[position]]
+            writeInvalid(before: positions[position])
+            let category = category(of: decision, for: request)
+            summary.counts[category, default: 0] += 1
             let input = columns.phone < record.fields.count ? record.fields[columns.phone] : ""
-            parsed[positions[position]] = row(record, input: input, request: request, decision: decision, summary: &summary)
+            let offset = request.zone.offset(at: request.at)
+            appendDigits(Int64(record.line), to: &csv)
+            csv.append(comma)
+            appendField(input, to: &csv)
+            csv.append(comma)
+            csv.append(UInt8(ascii: "+"))
+            appendDigits(Int64(request.callee.e164Digits), to: &csv)
+            csv.append(comma)
+            csv.append(contentsOf: category.rawValue.utf8)
+            csv.append(comma)
+            tally.count(decision.violations, writingRulesAndCodesTo: &csv)
+            csv.append(comma)
+            decision.nextAllowedAt?.appendISO8601(offsetSeconds: offset, to: &csv)
+            csv.append(0x0A)
+            if keepRows {
+                rows.append(ScrubRow(
+                    line: record.line, input: input, e164: request.callee.e164, category: category,
+                    codes: tally.rowCodes, rules: tally.rowRules, nextAllowedAt: decision.nextAllowedAt,
+                    offsetSeconds: offset, problem: nil))
+            }
         }
-        for row in parsed.compactMap({ $0 }) {
-            appendLine(row, to: &csv)
-            if keepRows { rows.append(row) }
-        }
+        writeInvalid(before: Int.max)
+        tally.add(to: &summary)
         return (summary, csv, rows)
     }
 
@@ -235,52 +263,98 @@ public enum ComplianceScrub {
            age >= gate.policy.compliance.hours.elderlyAge {
             elderly = true  // RULES C5
         }
-        let zones = number.isChinese ? [CalleeZone.china] : gate.zones(for: number)
+        let zones = number.isChinese ? chinaZones : gate.zones(for: number)
         return .success(ComplianceRequest(callee: number, zones: zones, purpose: purpose, at: moment, elderly: elderly))
     }
+
+    // One array for every Chinese row, instead of one allocated per row.
+    private static let chinaZones = [CalleeZone.china]
 
     /// A row that holds no valid number, already reported.
     struct InvalidRow: Error {
         let row: ScrubRow
     }
 
-    /// The report of a decided row; counts it in `summary`.
-    static func row(
-        _ record: CSVRecord, input: String, request: ComplianceRequest, decision: ComplianceDecision, summary: inout ScrubSummary
-    ) -> ScrubRow {
+    /// When a decided row may be called.
+    static func category(of decision: ComplianceDecision, for request: ComplianceRequest) -> ScrubCategory {
+        guard let next = decision.nextAllowedAt else { return .never }
         let moment = request.at
-        let zone = request.zone
-        let category: ScrubCategory
-        if let next = decision.nextAllowedAt {
-            if next == moment {
-                category = .now
-            } else if zone.localDay(at: next) == zone.localDay(at: moment) {
-                category = .laterToday
-            } else if next.seconds - moment.seconds <= 7 * 86_400 {
-                category = .thisWeek
-            } else {
-                category = .later
+        if next == moment { return .now }
+        if request.zone.localDay(at: next) == request.zone.localDay(at: moment) { return .laterToday }
+        return next.seconds - moment.seconds <= 7 * 86_400 ? .thisWeek : .later
+    }
+
+    /// The violation codes and rules of a part of a scrub, counted in short arrays: a list meets a handful
+    /// of codes, so comparing a row's few codes with them costs less than hashing each into a dictionary.
+    struct ReasonTally {
+        private var codes: [String] = []
+        private var rules: [String] = []
+        private var messages: [String] = []
+        private var rowsByCode: [Int] = []
+        private var ruleNames: [String] = []
+        private var rowsByRule: [Int] = []
+        /// The current row's distinct codes, as positions in `codes`.
+        private var row: [Int] = []
+
+        /// Counts one row's violations, each code and each rule once per row, and writes the row's report
+        /// columns `rules,reasons`.
+        mutating func count(_ violations: [ComplianceViolation], writingRulesAndCodesTo csv: inout [UInt8]) {
+            row.removeAll(keepingCapacity: true)
+            for violation in violations {
+                let code = violation.code
+                let position: Int
+                if let known = codes.firstIndex(of: code) {
+                    position = known
+                } else {
+                    position = codes.count
+                    codes.append(code)
+                    rules.append(violation.rule)
+                    messages.append(violation.message)  // the first explanation met stands for the code
+                    rowsByCode.append(0)
+                }
+                guard !row.contains(position) else { continue }
+                row.append(position)
+                rowsByCode[position] += 1
+                let rule = rules[position]
+                if !row.dropLast().contains(where: { rules[$0] == rule }) {
+                    if let known = ruleNames.firstIndex(of: rule) {
+                        rowsByRule[known] += 1
+                    } else {
+                        ruleNames.append(rule)
+                        rowsByRule.append(1)
+                    }
+                }
             }
-        } else {
-            category = .never
-        }
-        summary.counts[category, default: 0] += 1
-        var codes: [String] = []
-        var rules: [String] = []
-        for violation in decision.violations {
-            let code = violation.code
-            if codes.contains(code) { continue }
-            codes.append(code)
-            rules.append(violation.rule)
-            summary.byReason[code, default: 0] += 1
-            if summary.explanations[code] == nil {
-                summary.explanations[code] = violation.message
-                summary.rulesByCode[code] = violation.rule
+            for (index, position) in row.enumerated() {
+                if index > 0 { csv.append(0x3B) }  // ;
+                csv.append(contentsOf: rules[position].utf8)
+            }
+            csv.append(comma)
+            for (index, position) in row.enumerated() {
+                if index > 0 { csv.append(0x3B) }
+                csv.append(contentsOf: codes[position].utf8)
             }
         }
-        for (position, rule) in rules.enumerated() where !rules[..<position].contains(rule) { summary.byRule[rule, default: 0] += 1 }
-        return ScrubRow(line: record.line, input: input, e164: request.callee.e164, category: category, codes: codes, rules: rules,
-                        nextAllowedAt: decision.nextAllowedAt, offsetSeconds: zone.offset(at: moment), problem: nil)
+
+        /// The current row's codes.
+        var rowCodes: [String] { row.map { codes[$0] } }
+        /// The current row's rules, in the order of its codes.
+        var rowRules: [String] { row.map { rules[$0] } }
+
+
+        /// Adds the counts to a summary.
+        func add(to summary: inout ScrubSummary) {
+            for position in codes.indices {
+                summary.byReason[codes[position], default: 0] += rowsByCode[position]
+                if summary.explanations[codes[position]] == nil {
+                    summary.explanations[codes[position]] = messages[position]
+                    summary.rulesByCode[codes[position]] = rules[position]
+                }
+            }
+            for position in ruleNames.indices {
+                summary.byRule[ruleNames[position], default: 0] += rowsByRule[position]
+            }
+        }
     }
 
     /// Appends one CSV line of the per-row report, byte by byte (a million rows leave no room for strings
@@ -302,7 +376,7 @@ public enum ComplianceScrub {
         csv.append(0x0A)
     }
 
-    private static let comma: UInt8 = 0x2C
+    fileprivate static let comma: UInt8 = 0x2C
 
     private static func appendJoined(_ items: [String], to csv: inout [UInt8]) {
         for (position, item) in items.enumerated() {
@@ -312,7 +386,7 @@ public enum ComplianceScrub {
     }
 
     /// A field quoted as RFC 4180 asks when it holds a comma, quote or line break.
-    private static func appendField(_ field: String, to csv: inout [UInt8]) {
+    fileprivate static func appendField(_ field: String, to csv: inout [UInt8]) {
         guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
             csv.append(contentsOf: field.utf8)
             return
