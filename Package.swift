@@ -118,7 +118,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "waihu-bench",
-            dependencies: ["WaihuCore", "WaihuStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["WaihuCore", "WaihuStore", "SIP", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/waihu-bench"
         ),
         .testTarget(

@@ -112,7 +112,9 @@ case "profile-decisions":
     profileDecisions(scale: arguments.dropFirst().first.flatMap(Double.init) ?? 1)
 case "profile-scrub":
     try await profileScrub()
+case "sip-engine":
+    profileSIPEngine(calls: arguments.dropFirst().first.flatMap(Int.init) ?? 100_000)
 default:
-    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections]")
+    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections] | sip-engine [calls]")
     exit(2)
 }

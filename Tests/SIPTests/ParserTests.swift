@@ -309,4 +309,52 @@ struct GrammarTests {
         headers.set(.via, "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2")
         #expect(headers.map(\.name) == ["Via", "Via", "X", "Allow", "Allow"])
     }
+
+    @Test("the values parsed while validating are kept, equal a fresh parse, and are dropped when the headers change")
+    func parsedHeaders() throws {
+        var parsed = try request("""
+            BYE sip:alice@192.0.2.1 SIP/2.0
+            Via: SIP/2.0/UDP h:5062;branch=z9hG4bK77, SIP/2.0/UDP p;branch=z9hG4bK78
+            Max-Forwards: 70
+            To: <sip:alice@example.com>;tag=a1
+            From: "Bob" <sip:bob@example.com>;tag=b2
+            Call-ID: kept@example.com
+            CSeq: 7 BYE
+            Contact: <sip:bob@192.0.2.2>, <sip:bob@192.0.2.3>
+            Content-Length: 0
+
+
+            """)
+        #expect(parsed.parsedHeaders != nil)
+        #expect(parsed.topVia == (try Via(parsing: "SIP/2.0/UDP h:5062;branch=z9hG4bK77")))
+        #expect(parsed.cseq == CSeq(7, .bye))
+        #expect(parsed.to?.tag == "a1")
+        #expect(parsed.from == (try SIPAddress(parsing: "\"Bob\" <sip:bob@example.com>;tag=b2")))
+        #expect(parsed.contacts.map(\.uri.description) == ["sip:bob@192.0.2.2", "sip:bob@192.0.2.3"])
+        // A message built from the same parts is equal, although it keeps nothing parsed.
+        let built = SIPRequest(method: parsed.method, uri: parsed.uri, headers: parsed.headers, body: parsed.body)
+        #expect(built.parsedHeaders == nil)
+        #expect(built == parsed)
+        #expect(Set([built, parsed]).count == 1)
+        // Changing the headers drops what was parsed, so the accessors read the new values.
+        parsed.headers.set(.cseq, "8 BYE")
+        parsed.headers.set(.to, "<sip:carol@example.com>;tag=c3")
+        #expect(parsed.parsedHeaders == nil)
+        #expect(parsed.cseq == CSeq(8, .bye))
+        #expect(parsed.to?.tag == "c3")
+
+        var response = try response("""
+            SIP/2.0 200 OK
+            Via: SIP/2.0/UDP h;branch=z9hG4bK9
+            To: <sip:a@example.com>;tag=x
+            From: <sip:c@example.com>;tag=y
+            Call-ID: r@h
+            CSeq: 2 INVITE
+
+
+            """)
+        #expect(response.parsedHeaders?.cseq == CSeq(2, .invite))
+        response.headers.remove(.via)
+        #expect(response.topVia == nil)
+    }
 }

@@ -427,8 +427,9 @@ public struct OutboundCall: Sendable {
     }
 
     private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant) -> [CallAction] {
-        let bye = dialog.makeRequest(.bye, via: newVia())
-        let key = ClientTransactionKey(branch: bye.topVia?.branch ?? "", method: .bye)
+        let via = newVia()
+        let bye = dialog.makeRequest(.bye, via: via)
+        let key = ClientTransactionKey(branch: via.branch ?? "", method: .bye)
         let (transaction, transactionActions) = NonInviteClientTransaction.start(
             bye, key: key, isReliable: isReliable, timers: configuration.timers)
         nonInviteTransactions.append(transaction)

@@ -5,9 +5,13 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     /// The Request-URI.
     public var uri: AnyURI
     /// Header fields, in order, without Content-Length.
-    public var headers: SIPHeaders
+    public var headers: SIPHeaders {
+        didSet { parsedHeaders = nil }
+    }
     /// The message body.
     public var body: [UInt8]
+    /// What the parser parsed of the headers; nil once they change.
+    public internal(set) var parsedHeaders: ParsedHeaders?
 
     /// Creates a request.
     public init(method: SIPMethod, uri: AnyURI, headers: SIPHeaders = [], body: [UInt8] = []) {
@@ -15,6 +19,19 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         self.uri = uri
         self.headers = headers
         self.body = body
+    }
+
+    /// Requests are equal when their method, URI, headers and body are.
+    public static func == (lhs: SIPRequest, rhs: SIPRequest) -> Bool {
+        lhs.method == rhs.method && lhs.uri == rhs.uri && lhs.headers == rhs.headers && lhs.body == rhs.body
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(method)
+        hasher.combine(uri)
+        hasher.combine(headers)
+        hasher.combine(body)
     }
 }
 
@@ -25,9 +42,13 @@ public struct SIPResponse: Hashable, Sendable, SIPMessageProtocol {
     /// The reason phrase as sent (may be empty, RFC 4475 §3.1.1.13).
     public var reasonPhrase: String
     /// Header fields, in order, without Content-Length.
-    public var headers: SIPHeaders
+    public var headers: SIPHeaders {
+        didSet { parsedHeaders = nil }
+    }
     /// The message body.
     public var body: [UInt8]
+    /// What the parser parsed of the headers; nil once they change.
+    public internal(set) var parsedHeaders: ParsedHeaders?
 
     /// Creates a response; the reason phrase defaults to the RFC 3261 §21 phrase for the code.
     public init(statusCode: Int, reasonPhrase: String? = nil, headers: SIPHeaders = [], body: [UInt8] = []) {
@@ -52,6 +73,20 @@ public struct SIPResponse: Hashable, Sendable, SIPMessageProtocol {
         self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers)
     }
 
+    /// Responses are equal when their status, reason phrase, headers and body are.
+    public static func == (lhs: SIPResponse, rhs: SIPResponse) -> Bool {
+        lhs.statusCode == rhs.statusCode && lhs.reasonPhrase == rhs.reasonPhrase && lhs.headers == rhs.headers
+            && lhs.body == rhs.body
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(statusCode)
+        hasher.combine(reasonPhrase)
+        hasher.combine(headers)
+        hasher.combine(body)
+    }
+
     /// `true` for 1xx.
     public var isProvisional: Bool { (100...199).contains(statusCode) }
     /// `true` for 2xx.
@@ -66,6 +101,26 @@ public enum SIPMessage: Hashable, Sendable {
     case response(SIPResponse)
 }
 
+/// The headers the parser parses anyway while validating a message (RFC 3261 §8.1.1 mandatory headers
+/// and Contact), kept with the message so that the transaction and dialog layers, which read them for
+/// every message, do not parse the text again. Messages built in code have none. A class, so that a
+/// message stays small to copy.
+public final class ParsedHeaders: Sendable {
+    let topVia: Via
+    let cseq: CSeq
+    let from: SIPAddress
+    let to: SIPAddress
+    let contacts: [SIPAddress]
+
+    init(topVia: Via, cseq: CSeq, from: SIPAddress, to: SIPAddress, contacts: [SIPAddress]) {
+        self.topVia = topVia
+        self.cseq = cseq
+        self.from = from
+        self.to = to
+        self.contacts = contacts
+    }
+}
+
 /// Typed access to the headers every SIP message carries. Accessors return nil when a header is
 /// absent or malformed; `SIPMessage(parsing:)` has already rejected malformed mandatory headers.
 public protocol SIPMessageProtocol {
@@ -73,23 +128,27 @@ public protocol SIPMessageProtocol {
     var headers: SIPHeaders { get set }
     /// Body bytes.
     var body: [UInt8] { get set }
+    /// The values the parser already parsed, nil for messages built in code or changed since.
+    var parsedHeaders: ParsedHeaders? { get }
 }
 
 extension SIPMessageProtocol {
     /// The Call-ID.
     public var callID: String? { headers[.callID] }
     /// The parsed CSeq.
-    public var cseq: CSeq? { headers[.cseq].flatMap { try? CSeq(parsing: $0) } }
+    public var cseq: CSeq? { parsedHeaders?.cseq ?? headers[.cseq].flatMap { try? CSeq(parsing: $0) } }
     /// The parsed From.
-    public var from: SIPAddress? { headers[.from].flatMap { try? SIPAddress(parsing: $0) } }
+    public var from: SIPAddress? { parsedHeaders?.from ?? headers[.from].flatMap { try? SIPAddress(parsing: $0) } }
     /// The parsed To.
-    public var to: SIPAddress? { headers[.to].flatMap { try? SIPAddress(parsing: $0) } }
+    public var to: SIPAddress? { parsedHeaders?.to ?? headers[.to].flatMap { try? SIPAddress(parsing: $0) } }
     /// Every Via, top first.
     public var vias: [Via] { headers.values(.via).compactMap { try? Via(parsing: $0) } }
     /// The top Via, which identifies the transaction (RFC 3261 §17.1.3).
-    public var topVia: Via? { headers[.via].flatMap { try? Via(parsing: $0) } }
+    public var topVia: Via? { parsedHeaders?.topVia ?? headers[.via].flatMap { try? Via(parsing: $0) } }
     /// Contact addresses (a `*` wildcard is skipped).
-    public var contacts: [SIPAddress] { headers.values(.contact).compactMap { try? SIPAddress(parsing: $0) } }
+    public var contacts: [SIPAddress] {
+        parsedHeaders?.contacts ?? headers.values(.contact).compactMap { try? SIPAddress(parsing: $0) }
+    }
     /// Record-Route addresses in message order.
     public var recordRoutes: [SIPAddress] { headers.values(.recordRoute).compactMap { try? SIPAddress(parsing: $0) } }
     /// Route addresses in message order.

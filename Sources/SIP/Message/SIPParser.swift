@@ -94,7 +94,7 @@ enum SIPMessageParser {
             : try parseRequestLine(startLine.bytes)
 
         let fields = try headerFields(Array(lines.dropFirst()))
-        try validate(fields, rules: isResponse ? responseRules : requestRules)
+        let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules)
         var headers = SIPHeaders()
         for field in fields where field.name != .contentLength {
             // headerFields already split list headers into one element per field.
@@ -104,12 +104,16 @@ enum SIPMessageParser {
 
         switch start {
         case .request(let method, let uri):
-            if let cseq = headers[.cseq].flatMap({ try? CSeq(parsing: $0) }), cseq.method != method {
-                throw .cseqMethodMismatch(method: method.rawValue, cseqMethod: cseq.method.rawValue)
+            if parsed.cseq.method != method {
+                throw .cseqMethodMismatch(method: method.rawValue, cseqMethod: parsed.cseq.method.rawValue)
             }
-            return .request(SIPRequest(method: method, uri: uri, headers: headers, body: body))
+            var request = SIPRequest(method: method, uri: uri, headers: headers, body: body)
+            request.parsedHeaders = parsed
+            return .request(request)
         case .status(let code, let reason):
-            return .response(SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body))
+            var response = SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body)
+            response.parsedHeaders = parsed
+            return .response(response)
         }
     }
 
@@ -223,26 +227,43 @@ enum SIPMessageParser {
         return Array(bytes[start..<(start + length)])
     }
 
+    /// A header value as its rule parsed it, when the message keeps it (see `ParsedHeaders`).
+    private enum ParsedValue {
+        case none
+        case address(SIPAddress)
+        case cseq(CSeq)
+        case via(Via)
+    }
+
     private struct Rule {
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
-        let validate: @Sendable (String) throws(SIPSyntaxError) -> Void
+        let validate: @Sendable (String) throws(SIPSyntaxError) -> ParsedValue
     }
 
-    private static func validate(_ fields: [Field], rules: [Rule]) throws(SIPParseError) {
+    /// Checks the headers against the rules and returns the values the message keeps parsed.
+    private static func validate(_ fields: [Field], rules: [Rule]) throws(SIPParseError) -> ParsedHeaders {
         // One pass over the fields, then errors in rule order: missing, duplicate, then the first
         // invalid value, exactly as checking each rule against every field would report them.
         var counts = Array(repeating: 0, count: rules.count)
         var duplicateLines: [Int?] = Array(repeating: nil, count: rules.count)
         var invalid: [SIPParseError?] = Array(repeating: nil, count: rules.count)
+        var topVia: Via?, cseq: CSeq?, from: SIPAddress?, to: SIPAddress?
+        var contacts: [SIPAddress] = []
         for field in fields {
             guard let index = rules.firstIndex(where: { $0.name == field.name }) else { continue }
             counts[index] += 1
             if counts[index] == 2 { duplicateLines[index] = field.line }
             guard invalid[index] == nil else { continue }
             do {
-                try rules[index].validate(field.value)
+                switch try rules[index].validate(field.value) {
+                case .none: break
+                case .via(let via): if topVia == nil { topVia = via }
+                case .cseq(let value): cseq = value
+                case .address(let address):
+                    if field.name == .to { to = address } else if field.name == .from { from = address } else { contacts.append(address) }
+                }
             } catch {
                 invalid[index] = .invalidHeaderValue(header: rules[index].name.description, line: field.line, error)
             }
@@ -252,46 +273,62 @@ enum SIPMessageParser {
             if rule.single, let line = duplicateLines[index] { throw .duplicateHeader(rule.name.description, line: line) }
             if let error = invalid[index] { throw error }
         }
+        // Every rule passed and Via, CSeq, From and To are required, so all four were parsed.
+        guard let topVia, let cseq, let from, let to else { throw .missingHeader("Via") }
+        return ParsedHeaders(topVia: topVia, cseq: cseq, from: from, to: to, contacts: contacts)
     }
 
     private static let commonRules: [Rule] = [
         Rule(name: .contentLength, required: false, single: true) { value throws(SIPSyntaxError) in
             _ = try contentLength(value)
+            return .none
         },
         Rule(name: .to, required: true, single: true) { value throws(SIPSyntaxError) in
-            _ = try SIPAddress(parsing: value)
+            .address(try SIPAddress(parsing: value))
         },
         Rule(name: .from, required: true, single: true) { value throws(SIPSyntaxError) in
-            _ = try SIPAddress(parsing: value)
+            .address(try SIPAddress(parsing: value))
         },
         Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
-            _ = try CSeq(parsing: value)
+            .cseq(try CSeq(parsing: value))
         },
-        Rule(name: .callID, required: true, single: true, validate: validateCallID),
+        Rule(name: .callID, required: true, single: true) { value throws(SIPSyntaxError) in
+            try validateCallID(value)
+            return .none
+        },
     ]
 
     private static let trailingRules: [Rule] = [
         Rule(name: .via, required: true, single: false) { value throws(SIPSyntaxError) in
-            _ = try Via(parsing: value)
+            .via(try Via(parsing: value))
         },
         Rule(name: .contact, required: false, single: false) { value throws(SIPSyntaxError) in
-            // RFC 3261 §20.10: Contact: * is the REGISTER wildcard.
-            if value != "*" { _ = try SIPAddress(parsing: value) }
+            // RFC 3261 §20.10: Contact: * is the REGISTER wildcard (and no address).
+            value == "*" ? .none : .address(try SIPAddress(parsing: value))
         },
         Rule(name: .route, required: false, single: false) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
+            return .none
         },
         Rule(name: .recordRoute, required: false, single: false) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
+            return .none
         },
-        Rule(name: .contentType, required: false, single: true, validate: validateMediaType),
-        Rule(name: .date, required: false, single: true, validate: validateDate),
+        Rule(name: .contentType, required: false, single: true) { value throws(SIPSyntaxError) in
+            try validateMediaType(value)
+            return .none
+        },
+        Rule(name: .date, required: false, single: true) { value throws(SIPSyntaxError) in
+            try validateDate(value)
+            return .none
+        },
     ]
 
     private static let requestRules: [Rule] = commonRules + [
         // RFC 3261 §20.22: Max-Forwards is 0-255.
         Rule(name: .maxForwards, required: true, single: true) { value throws(SIPSyntaxError) in
             _ = try DecimalNumber.parse(Array(value.utf8), maximum: 255)
+            return .none
         },
     ] + trailingRules
 

@@ -1,0 +1,94 @@
+import Foundation
+import SIP
+
+/// The SIP work of short answered calls without the network, as the load generator's calls go through it:
+/// build and serialize the INVITE, parse the gateway's 180 and 200 (with SDP), ACK, hang up with BYE,
+/// parse its 200, run Timer K. A first pass records what a gateway would answer to each call (the calls'
+/// branches, tags and Call-IDs follow from their seeds, so a second pass with the same seeds matches it);
+/// the timed pass is the user agent's side alone. `scripts/bench-sip` measures the whole, sockets included,
+/// against sipp; this isolates the part written in this package, for profilers and before/after figures.
+func profileSIPEngine(calls: Int) {
+    var configuration = OutboundCall.Configuration(
+        requestURI: .sip(SIPURI(user: "13800138000", host: "127.0.0.1", port: 5060)),
+        from: SIPAddress(uri: .sip(SIPURI(user: "075512345678", host: "127.0.0.1"))),
+        contact: SIPURI(user: "075512345678", host: "127.0.0.1", port: 5062), viaHost: "127.0.0.1", viaPort: 5062,
+        offer: SDPOffer(sessionID: 1, address: "127.0.0.1", port: 9, telephoneEventPayloadType: nil, direction: .inactive),
+        randomSeed: 0)
+    let answerSDP = Array("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n".utf8)
+
+    /// What the gateway sends for one call: 180, 200 with SDP, 200 for the BYE.
+    struct Script {
+        var ringing: [UInt8] = []
+        var answer: [UInt8] = []
+        var byeAnswer: [UInt8] = []
+    }
+
+    func reply(to bytes: [UInt8], status: Int, body: [UInt8] = []) -> [UInt8] {
+        guard case .request(let request) = try! SIPMessage(parsing: bytes) else { fatalError("expected a request") }
+        var response = SIPResponse(replyingTo: request, statusCode: status, toTag: "uas-7f3a")
+        if request.method == .invite {
+            response.headers.append(.contact, "<sip:13800138000@127.0.0.1:5060>")
+        }
+        if !body.isEmpty {
+            response.headers.append(.contentType, "application/sdp")
+            response.body = body
+        }
+        return response.serialized()
+    }
+
+    /// One call; records the gateway's answers first when `recording`. Returns the bytes sent.
+    func call(seed: UInt64, script: inout Script, recording: Bool) -> Int {
+        let now = ContinuousClock.now
+        configuration.randomSeed = seed
+        var sent = 0
+        var timerK: CallTimer?
+        /// Serializes what the call sends, as the transport would; returns the last message's bytes.
+        func perform(_ actions: [CallAction]) -> [UInt8] {
+            var last: [UInt8] = []
+            for action in actions {
+                switch action {
+                case .send(let message):
+                    last = message.serialized()
+                    sent += last.count
+                case .startTimer(let timer, _):
+                    if case .transaction(_, .k) = timer { timerK = timer }
+                default:
+                    break
+                }
+            }
+            return last
+        }
+        func receive(_ bytes: [UInt8], into call: inout OutboundCall) {
+            guard case .response(let response) = try! SIPMessage(parsing: bytes) else { fatalError("expected a response") }
+            _ = perform(call.receive(response, at: now))
+        }
+        let (started, actions) = OutboundCall.start(configuration, at: now)
+        var outbound = started
+        let invite = perform(actions)
+        if recording {
+            script.ringing = reply(to: invite, status: 180)
+            script.answer = reply(to: invite, status: 200, body: answerSDP)
+        }
+        receive(script.ringing, into: &outbound)
+        receive(script.answer, into: &outbound)
+        let bye = perform(outbound.hangUp(at: now))
+        if recording { script.byeAnswer = reply(to: bye, status: 200) }
+        receive(script.byeAnswer, into: &outbound)
+        if let timerK { _ = perform(outbound.timerFired(timerK, at: now)) }
+        precondition(outbound.isFinished && outbound.outcome.classification == .answered, "the scripted call did not complete")
+        return sent
+    }
+
+    var scripts = [Script](repeating: Script(), count: calls)
+    for index in 0..<calls { _ = call(seed: UInt64(index) &+ 1, script: &scripts[index], recording: true) }
+    var best = Double.infinity
+    var bytes = 0
+    for _ in 0..<5 {
+        let clock = ContinuousClock.now
+        bytes = 0
+        for index in 0..<calls { bytes &+= call(seed: UInt64(index) &+ 1, script: &scripts[index], recording: false) }
+        best = min(best, seconds(ContinuousClock.now - clock))
+    }
+    print("sip engine: \(calls) answered calls (INVITE, 180, 200+SDP, ACK, BYE, 200, Timer K) without sockets")
+    print("  \(String(format: "%.1f", best / Double(calls) * 1e6)) µs per call, \(format(Double(calls) / best)) calls/s on one core, \(bytes / calls) bytes sent per call")
+}
