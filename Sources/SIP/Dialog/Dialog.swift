@@ -35,6 +35,9 @@ public struct Dialog: Hashable, Sendable {
     public private(set) var routeSet: [SIPAddress]
     /// Whether the INVITE's Request-URI was a SIPS URI (RFC 3261 §12.1.2).
     public let isSecure: Bool
+    // From and To of every request in the dialog, rendered once.
+    private let localHeader: String
+    private let remoteHeader: String
 
     /// Our tag.
     public var localTag: String { local.tag ?? "" }
@@ -69,6 +72,8 @@ public struct Dialog: Hashable, Sendable {
         // RFC 3261 §12.1.2: the UAC's route set is the Record-Route list in reverse order.
         self.routeSet = response.recordRoutes.reversed()
         self.isSecure = requestURI.sipURI?.isSecure ?? false
+        self.localHeader = local.description
+        self.remoteHeader = self.remote.description
     }
 
     /// Whether the response belongs to this dialog: same Call-ID, our From tag, and the peer's To tag.
@@ -132,8 +137,8 @@ public struct Dialog: Hashable, Sendable {
         var headers = SIPHeaders()
         headers.append(.via, via.description)
         headers.append(.maxForwards, String(maxForwards))
-        headers.append(.from, local.description)
-        headers.append(.to, remote.description)
+        headers.append(.from, localHeader)
+        headers.append(.to, remoteHeader)
         headers.append(.callID, callID)
         headers.append(.cseq, CSeq(sequenceNumber, method).description)
         let (uri, routes) = requestTarget()

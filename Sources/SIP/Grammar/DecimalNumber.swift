@@ -1,7 +1,8 @@
 /// Overflow-checked decimal parsing for scalar header fields (RFC 4475 §3.1.2.4 sends values past 2^64).
 enum DecimalNumber {
     static func parse(_ digits: some Collection<UInt8>, maximum: UInt64) throws(SIPSyntaxError) -> UInt64 {
-        let text = String(decoding: digits, as: UTF8.self)
+        // Only an error needs the text.
+        var text: String { String(decoding: digits, as: UTF8.self) }
         guard !digits.isEmpty, digits.allSatisfy(CharacterClass.isDigit) else {
             throw .invalidNumber(text)
         }

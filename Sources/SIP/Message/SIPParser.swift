@@ -327,7 +327,7 @@ enum SIPMessageParser {
     private static let requestRules: [Rule] = commonRules + [
         // RFC 3261 §20.22: Max-Forwards is 0-255.
         Rule(name: .maxForwards, required: true, single: true) { value throws(SIPSyntaxError) in
-            _ = try DecimalNumber.parse(Array(value.utf8), maximum: 255)
+            _ = try DecimalNumber.parse(value.utf8, maximum: 255)
             return .none
         },
     ] + trailingRules
@@ -336,15 +336,23 @@ enum SIPMessageParser {
 
     // RFC 3261 §20.14: Content-Length is 1*DIGIT; anything past 2^31-1 cannot describe a datagram.
     private static func contentLength(_ value: String) throws(SIPSyntaxError) -> Int {
-        Int(try DecimalNumber.parse(Array(value.utf8), maximum: UInt64(Int32.max)))
+        Int(try DecimalNumber.parse(value.utf8, maximum: UInt64(Int32.max)))
     }
 
     // RFC 3261 §25.1: callid = word [ "@" word ]
     private static func validateCallID(_ value: String) throws(SIPSyntaxError) {
-        let parts = Array(value.utf8).split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(CharacterClass.isWord) }) else {
-            throw .expected("word [\"@\" word]", found: value)
+        var ats = 0
+        var previous = UInt8(ascii: "@")  // the start counts as a separator: no empty first word
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "@") {
+                ats += 1
+                guard ats == 1, previous != byte else { throw .expected("word [\"@\" word]", found: value) }
+            } else if !CharacterClass.isWord(byte) {
+                throw .expected("word [\"@\" word]", found: value)
+            }
+            previous = byte
         }
+        guard previous != UInt8(ascii: "@") else { throw .expected("word [\"@\" word]", found: value) }
     }
 
     // RFC 3261 §20.15: m-type SLASH m-subtype *(SEMI m-parameter)
@@ -406,13 +414,12 @@ extension SIPRequest {
 extension SIPResponse {
     /// The response in canonical wire form.
     public func serialized() -> [UInt8] {
-        let reason = SIPSerializer.singleLine(reasonPhrase)
         // RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
-        return SIPSerializer.serialize(startLineCount: reason.utf8.count + 16, headers: headers, body: body) { bytes in
+        SIPSerializer.serialize(startLineCount: reasonPhrase.utf8.count + 16, headers: headers, body: body) { bytes in
             bytes.append(contentsOf: "SIP/2.0 ".utf8)
-            bytes.append(contentsOf: String(statusCode).utf8)
+            SIPSerializer.appendDecimal(statusCode, to: &bytes)
             bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: reason.utf8)
+            SIPSerializer.appendSingleLine(reasonPhrase, to: &bytes)
         }
     }
 }
@@ -426,23 +433,46 @@ enum SIPSerializer {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(startLineCount + headers.count * 48 + body.count + 32)
         startLine(&bytes)
-        bytes.append(contentsOf: [0x0D, 0x0A])
+        bytes.append(0x0D)
+        bytes.append(0x0A)
         for field in headers where field.name != .contentLength {
             bytes.append(contentsOf: field.name.description.utf8)
-            bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-            bytes.append(contentsOf: singleLine(field.value).utf8)
-            bytes.append(contentsOf: [0x0D, 0x0A])
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(UInt8(ascii: " "))
+            appendSingleLine(field.value, to: &bytes)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
         }
         bytes.append(contentsOf: "Content-Length: ".utf8)
-        bytes.append(contentsOf: String(body.count).utf8)
-        bytes.append(contentsOf: [0x0D, 0x0A, 0x0D, 0x0A])
+        appendDecimal(body.count, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
         bytes.append(contentsOf: body)
         return bytes
     }
 
-    /// Replaces CR and LF so a value set by code cannot inject header lines.
-    static func singleLine(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return text }
-        return String(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : Character($0) })
+    /// Appends `text` with CR and LF replaced by spaces, so a value set by code cannot inject header lines.
+    static func appendSingleLine(_ text: String, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        for index in start..<bytes.count where bytes[index] == 0x0D || bytes[index] == 0x0A {
+            bytes[index] = UInt8(ascii: " ")
+        }
+    }
+
+    /// Appends a number in decimal.
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        var remaining = magnitude
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(remaining / divisor))
+            remaining %= divisor
+            divisor /= 10
+        }
     }
 }

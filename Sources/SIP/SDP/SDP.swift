@@ -136,7 +136,7 @@ public struct SDPAnswer: Hashable, Sendable {
     public init(parsing body: some Collection<UInt8>) throws(SDPError) {
         let bytes = Array(body)
         guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else { throw .notText }
-        var lines: [(number: Int, type: Character, value: String)] = []
+        var lines: [(number: Int, type: UInt8, value: String)] = []
         // Split bytes, not Characters: "\r\n" is a single Character in Swift.
         for (offset, rawLine) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let lineBytes = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
@@ -145,20 +145,20 @@ public struct SDPAnswer: Hashable, Sendable {
             guard lineBytes.count >= 2, let type = lineBytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(type),
                   lineBytes[lineBytes.startIndex + 1] == UInt8(ascii: "=")
             else { throw .malformedLine(line: offset + 1, String(decoding: lineBytes, as: UTF8.self)) }
-            lines.append((offset + 1, Character(Unicode.Scalar(type)), String(decoding: lineBytes.dropFirst(2), as: UTF8.self)))
+            lines.append((offset + 1, type, String(decoding: lineBytes.dropFirst(2), as: UTF8.self)))
         }
-        guard let first = lines.first, first.type == "v", first.value == "0" else {
-            throw .unsupportedVersion(lines.first.map { "\($0.type)=\($0.value)" } ?? "")
+        guard let first = lines.first, first.type == UInt8(ascii: "v"), first.value == "0" else {
+            throw .unsupportedVersion(lines.first.map { "\(Character(Unicode.Scalar($0.type)))=\($0.value)" } ?? "")
         }
-        let firstMedia = lines.firstIndex { $0.type == "m" } ?? lines.endIndex
+        let firstMedia = lines.firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
         let session = lines[..<firstMedia]
-        for required: Character in ["o", "s", "t"] where !session.contains(where: { $0.type == required }) {
-            throw .missingField(String(required))
+        for required in [UInt8(ascii: "o"), UInt8(ascii: "s"), UInt8(ascii: "t")] where !session.contains(where: { $0.type == required }) {
+            throw .missingField(String(Character(Unicode.Scalar(required))))
         }
-        guard let audioStart = lines.firstIndex(where: { $0.type == "m" && $0.value.hasPrefix("audio ") }) else {
+        guard let audioStart = lines.firstIndex(where: { $0.type == UInt8(ascii: "m") && $0.value.hasPrefix("audio ") }) else {
             throw .noAudioStream
         }
-        let audioEnd = lines[(audioStart + 1)...].firstIndex { $0.type == "m" } ?? lines.endIndex
+        let audioEnd = lines[(audioStart + 1)...].firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
         let media = lines[(audioStart + 1)..<audioEnd]
 
         // RFC 4566 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
@@ -176,13 +176,13 @@ public struct SDPAnswer: Hashable, Sendable {
         transportProtocol = String(fields[2])
         self.payloadTypes = payloadTypes
 
-        let connection = media.last(where: { $0.type == "c" }) ?? session.last(where: { $0.type == "c" })
+        let connection = media.last(where: { $0.type == UInt8(ascii: "c") }) ?? session.last(where: { $0.type == UInt8(ascii: "c") })
         guard let connection else { throw .missingConnection }
         connectionAddress = try Self.parseConnection(connection.value)
 
         var rtpMaps: [UInt8: String] = [:]
         var ptime: Int?
-        for attribute in media where attribute.type == "a" {
+        for attribute in media where attribute.type == UInt8(ascii: "a") {
             let (name, value) = Self.splitAttribute(attribute.value)
             if name == "rtpmap", let value {
                 // RFC 4566 §6: a=rtpmap:<payload type> <encoding name>/<clock rate>[/<parameters>]
@@ -197,8 +197,8 @@ public struct SDPAnswer: Hashable, Sendable {
         self.rtpMaps = rtpMaps
         self.ptime = ptime
         telephoneEventPayloadType = payloadTypes.first { rtpMaps[$0]?.lowercased().hasPrefix("telephone-event/") == true }
-        let directionOf = { (slice: ArraySlice<(number: Int, type: Character, value: String)>) in
-            slice.lazy.filter { $0.type == "a" }.compactMap { MediaDirection(rawValue: $0.value) }.last
+        let directionOf = { (slice: ArraySlice<(number: Int, type: UInt8, value: String)>) in
+            slice.lazy.filter { $0.type == UInt8(ascii: "a") }.compactMap { MediaDirection(rawValue: $0.value) }.last
         }
         direction = directionOf(media) ?? directionOf(session) ?? .sendrecv
     }

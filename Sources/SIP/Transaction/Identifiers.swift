@@ -25,7 +25,15 @@ public enum SIPIdentifiers {
 
     /// A new branch: the magic cookie plus 96 random bits (RFC 3261 §8.1.1.7).
     public static func branch(using generator: inout some RandomNumberGenerator) -> String {
-        magicCookie + hex(generator.next()) + hex(UInt64(truncatingIfNeeded: generator.next() >> 32), digits: 8)
+        let high = generator.next(), low = generator.next() >> 32
+        return text(count: 31) { bytes, index in
+            for byte in magicCookie.utf8 {
+                bytes[index] = byte
+                index += 1
+            }
+            writeHex(high, digits: 16, to: bytes, at: &index)
+            writeHex(low, digits: 8, to: bytes, at: &index)
+        }
     }
 
     /// A new From/To tag with 64 random bits (RFC 3261 §19.3 asks for at least 32).
@@ -35,7 +43,17 @@ public enum SIPIdentifiers {
 
     /// A new Call-ID: 128 random bits at `host` (RFC 3261 §8.1.1.4).
     public static func callID(host: String, using generator: inout some RandomNumberGenerator) -> String {
-        hex(generator.next()) + hex(generator.next()) + "@" + host
+        let high = generator.next(), low = generator.next()
+        return text(count: 33 + host.utf8.count) { bytes, index in
+            writeHex(high, digits: 16, to: bytes, at: &index)
+            writeHex(low, digits: 16, to: bytes, at: &index)
+            bytes[index] = UInt8(ascii: "@")
+            index += 1
+            for byte in host.utf8 {
+                bytes[index] = byte
+                index += 1
+            }
+        }
     }
 
     /// A new digest client nonce (RFC 2617 §3.2.2).
@@ -43,8 +61,25 @@ public enum SIPIdentifiers {
         hex(generator.next())
     }
 
+    /// `value` as `digits` lower-case hex digits, zero-padded.
     static func hex(_ value: UInt64, digits: Int = 16) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+        text(count: digits) { bytes, index in writeHex(value, digits: digits, to: bytes, at: &index) }
+    }
+
+    // Identifiers are made for every request, so they are written straight into the string's storage.
+    private static func text(count: Int, _ write: (UnsafeMutableBufferPointer<UInt8>, inout Int) -> Void) -> String {
+        String(unsafeUninitializedCapacity: count) { bytes in
+            var index = 0
+            write(bytes, &index)
+            return index
+        }
+    }
+
+    private static func writeHex(_ value: UInt64, digits: Int, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+        for position in stride(from: digits - 1, through: 0, by: -1) {
+            let nibble = UInt8(truncatingIfNeeded: (value >> UInt64(position * 4)) & 0xF)
+            bytes[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            index += 1
+        }
     }
 }
