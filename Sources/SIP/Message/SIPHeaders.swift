@@ -222,6 +222,11 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         fields.insert(contentsOf: replacement.fields, at: position ?? fields.endIndex)
     }
 
+    /// Makes room for `count` fields.
+    mutating func reserveCapacity(_ count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     /// Appends one already-split field without list splitting.
     mutating func appendElement(_ name: SIPHeaderName, _ value: String) {
         fields.append(Field(name, value))

@@ -48,11 +48,6 @@ enum SIPMessageParser {
     private static let cr = UInt8(ascii: "\r")
     private static let lf = UInt8(ascii: "\n")
 
-    private struct Line {
-        let number: Int
-        let bytes: ArraySlice<UInt8>
-    }
-
     private enum StartLine {
         case request(SIPMethod, AnyURI)
         case status(Int, String)
@@ -65,37 +60,46 @@ enum SIPMessageParser {
     }
 
     static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
-        var index = 0
-        // RFC 3261 §7.5: CRLFs before the start line are ignored.
-        while index < bytes.count, bytes[index] == cr || bytes[index] == lf { index += 1 }
-        guard index < bytes.count else { throw .emptyMessage }
-
-        var lines: [Line] = []
+        // The start line and header lines as ranges of `bytes` without their CRLF, up to the empty line.
+        var lines: [Range<Int>] = []
+        lines.reserveCapacity(16)
         var bodyStart: Int?
-        while index < bytes.count, let lineFeed = bytes[index...].firstIndex(of: lf) {
-            var end = lineFeed
-            if end > index, bytes[end - 1] == cr { end -= 1 }
-            let line = bytes[index..<end]
-            index = lineFeed + 1
-            if line.isEmpty {
-                bodyStart = index
-                break
+        var sawContent = false
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            // RFC 3261 §7.5: CRLFs before the start line are ignored.
+            while index < buffer.count, buffer[index] == cr || buffer[index] == lf { index += 1 }
+            sawContent = index < buffer.count
+            while index < buffer.count {
+                var lineFeed = index
+                while lineFeed < buffer.count, buffer[lineFeed] != lf { lineFeed += 1 }
+                guard lineFeed < buffer.count else { break }
+                let end = lineFeed > index && buffer[lineFeed - 1] == cr ? lineFeed - 1 : lineFeed
+                let start = index
+                index = lineFeed + 1
+                if start == end {
+                    bodyStart = index
+                    break
+                }
+                lines.append(start..<end)
             }
-            lines.append(Line(number: lines.count + 1, bytes: line))
         }
-        guard let bodyStart, let startLine = lines.first else { throw .missingEmptyLine }
+        guard sawContent else { throw .emptyMessage }
+        guard let bodyStart, let startRange = lines.first else { throw .missingEmptyLine }
+        let startLine = bytes[startRange]
 
         // "SIP/" in any letter case starts a Status-Line (RFC 3261 §7.2).
-        let prefix = Array(startLine.bytes.prefix(4))
-        let isResponse = prefix.count == 4 && prefix[0] | 0x20 == UInt8(ascii: "s") && prefix[1] | 0x20 == UInt8(ascii: "i")
-            && prefix[2] | 0x20 == UInt8(ascii: "p") && prefix[3] == UInt8(ascii: "/")
+        let first = startRange.lowerBound
+        let isResponse = startRange.count >= 4 && bytes[first] | 0x20 == UInt8(ascii: "s") && bytes[first + 1] | 0x20 == UInt8(ascii: "i")
+            && bytes[first + 2] | 0x20 == UInt8(ascii: "p") && bytes[first + 3] == UInt8(ascii: "/")
         let start: StartLine = isResponse
-            ? try parseStatusLine(startLine.bytes)
-            : try parseRequestLine(startLine.bytes)
+            ? try parseStatusLine(startLine)
+            : try parseRequestLine(startLine)
 
-        let fields = try headerFields(Array(lines.dropFirst()))
+        let fields = try headerFields(bytes, lines: lines[1...])
         let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules)
         var headers = SIPHeaders()
+        headers.reserveCapacity(fields.count)
         for field in fields where field.name != .contentLength {
             // headerFields already split list headers into one element per field.
             headers.appendElement(field.name, field.value)
@@ -117,50 +121,73 @@ enum SIPMessageParser {
         }
     }
 
-    /// Unfolds continuation lines (RFC 3261 §7.3.1) and splits list headers into elements.
-    private static func headerFields(_ lines: [Line]) throws(SIPParseError) -> [Field] {
-        var raw: [(name: SIPHeaderName, value: ArraySlice<UInt8>, line: Int)] = []
-        raw.reserveCapacity(lines.count)
-        for line in lines {
-            guard !line.bytes.contains(cr) else {
-                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
+    /// Reads the header lines: unfolds continuation lines (RFC 3261 §7.3.1) and splits list headers into
+    /// elements. Line numbers count the start line as 1.
+    private static func headerFields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws(SIPParseError) -> [Field] {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(SIPParseError) -> [Field] in
+            func text(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
             }
-            if let first = line.bytes.first, CharacterClass.isWhitespace(first) {
-                guard !raw.isEmpty else { throw .continuationWithoutHeader(line: line.number) }
-                // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
-                var joined = Array(raw[raw.count - 1].value)
-                while let last = joined.last, CharacterClass.isWhitespace(last) {
-                    joined.removeLast()
+            var fields: [Field] = []
+            fields.reserveCapacity(lines.count + 4)
+            // The header being read: its value may continue on the following (folded) lines.
+            var name: SIPHeaderName?
+            var nameLine = 0
+            var valueRange = 0..<0
+            var folded: [UInt8]?
+
+            func addPending() {
+                guard let name else { return }
+                let value: String
+                if let folded {
+                    value = String(decoding: folded[...].trimmingSIPWhitespace(), as: UTF8.self)
+                } else {
+                    var lower = valueRange.lowerBound, upper = valueRange.upperBound
+                    while lower < upper, CharacterClass.isWhitespace(buffer[lower]) { lower += 1 }
+                    while upper > lower, CharacterClass.isWhitespace(buffer[upper - 1]) { upper -= 1 }
+                    value = text(lower..<upper)
                 }
-                joined += [UInt8(ascii: " ")] + line.bytes.drop(while: CharacterClass.isWhitespace)
-                raw[raw.count - 1].value = joined[...]
-                continue
-            }
-            guard let colon = line.bytes.firstIndex(of: UInt8(ascii: ":")) else {
-                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
-            }
-            // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
-            var nameEnd = colon
-            while nameEnd > line.bytes.startIndex, CharacterClass.isWhitespace(line.bytes[nameEnd - 1]) { nameEnd -= 1 }
-            let name = line.bytes[line.bytes.startIndex..<nameEnd]
-            guard !name.isEmpty, name.allSatisfy(CharacterClass.isToken) else {
-                throw .malformedHeaderLine(line: line.number, String(decoding: line.bytes, as: UTF8.self))
-            }
-            raw.append((SIPHeaderName(String(decoding: name, as: UTF8.self)), line.bytes[(colon + 1)...], line.number))
-        }
-        var fields: [Field] = []
-        fields.reserveCapacity(raw.count)
-        for (name, value, line) in raw {
-            let trimmed = String(decoding: value.trimmingSIPWhitespace(), as: UTF8.self)
-            if name.isList {
-                for element in HeaderListSplitter.split(trimmed) {
-                    fields.append(Field(name: name, value: element, line: line))
+                if name.isList, value.containsComma {
+                    for element in HeaderListSplitter.split(value) {
+                        fields.append(Field(name: name, value: element, line: nameLine))
+                    }
+                } else {
+                    fields.append(Field(name: name, value: value, line: nameLine))
                 }
-            } else {
-                fields.append(Field(name: name, value: trimmed, line: line))
             }
+
+            for (offset, range) in zip(lines.indices, lines) {
+                let number = offset + 1
+                let line = buffer[range]
+                guard !line.contains(cr) else { throw .malformedHeaderLine(line: number, text(range)) }
+                if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
+                    guard name != nil else { throw .continuationWithoutHeader(line: number) }
+                    // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
+                    var joined = folded ?? Array(buffer[valueRange])
+                    while let last = joined.last, CharacterClass.isWhitespace(last) { joined.removeLast() }
+                    joined.append(UInt8(ascii: " "))
+                    joined.append(contentsOf: line.drop(while: CharacterClass.isWhitespace))
+                    folded = joined
+                    continue
+                }
+                addPending()
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                    throw .malformedHeaderLine(line: number, text(range))
+                }
+                // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
+                var nameEnd = colon
+                while nameEnd > range.lowerBound, CharacterClass.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+                guard nameEnd > range.lowerBound, buffer[range.lowerBound..<nameEnd].allSatisfy(CharacterClass.isToken) else {
+                    throw .malformedHeaderLine(line: number, text(range))
+                }
+                name = SIPHeaderName(text(range.lowerBound..<nameEnd))
+                nameLine = number
+                valueRange = (colon + 1)..<range.upperBound
+                folded = nil
+            }
+            addPending()
+            return fields
         }
-        return fields
     }
 
     private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(SIPParseError) -> StartLine {
