@@ -47,20 +47,46 @@ public enum CallEndReason: Hashable, Sendable {
 
 /// The record of one outbound call, timed with the owner's clock.
 public struct CallRecord: Hashable, Sendable {
+    // The times are kept as offsets from one process-wide instant: `ContinuousClock.Instant` is not a
+    // frozen type, so every copy of a struct holding one would go through the runtime's value witnesses,
+    // and records are copied with every call event.
+    private static let origin = ContinuousClock.now
+    private var started: Duration
+    private var ringing: Duration?
+    private var answered: Duration?
+    private var ended: Duration?
+
     /// When the INVITE was first sent.
-    public var startedAt: ContinuousClock.Instant
+    public var startedAt: ContinuousClock.Instant {
+        get { Self.origin + started }
+        set { started = newValue - Self.origin }
+    }
     /// When the first 101-199 response (ringing or session progress) arrived.
-    public var ringingAt: ContinuousClock.Instant?
+    public var ringingAt: ContinuousClock.Instant? {
+        get { ringing.map { Self.origin + $0 } }
+        set { ringing = newValue.map { $0 - Self.origin } }
+    }
     /// When the 2xx arrived.
-    public var answeredAt: ContinuousClock.Instant?
+    public var answeredAt: ContinuousClock.Instant? {
+        get { answered.map { Self.origin + $0 } }
+        set { answered = newValue.map { $0 - Self.origin } }
+    }
     /// When the call ended.
-    public var endedAt: ContinuousClock.Instant?
+    public var endedAt: ContinuousClock.Instant? {
+        get { ended.map { Self.origin + $0 } }
+        set { ended = newValue.map { $0 - Self.origin } }
+    }
     /// The final status of the INVITE, nil on timeout or transport failure.
     public var finalStatus: Int?
     /// The dialer classification, set when the call ends.
     public var classification: CallOutcome?
     /// Why the call ended, set when it ends.
     public var endReason: CallEndReason?
+
+    /// Creates a record of a call whose INVITE went out at `startedAt`.
+    public init(startedAt: ContinuousClock.Instant) {
+        started = startedAt - Self.origin
+    }
 }
 
 /// One outbound call from the UAC side, as a value-type state machine: INVITE, provisional

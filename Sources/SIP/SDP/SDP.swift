@@ -163,9 +163,9 @@ public struct SDPAnswer: Hashable, Sendable {
 
         // RFC 4566 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
         let mediaLine = lines[audioStart].value
-        let fields = mediaLine.split(separator: " ")
+        let fields = Self.words(mediaLine, separator: UInt8(ascii: " "))
         guard fields.count >= 4,
-              let port = Int(fields[1].split(separator: "/").first ?? ""), (0...65535).contains(port)
+              let port = Int(Self.words(fields[1], separator: UInt8(ascii: "/")).first ?? ""), (0...65535).contains(port)
         else { throw .invalidMediaLine(mediaLine) }
         var payloadTypes: [UInt8] = []
         for format in fields.dropFirst(3) {
@@ -186,9 +186,9 @@ public struct SDPAnswer: Hashable, Sendable {
             let (name, value) = Self.splitAttribute(attribute.value)
             if name == "rtpmap", let value {
                 // RFC 4566 §6: a=rtpmap:<payload type> <encoding name>/<clock rate>[/<parameters>]
-                let parts = value.split(separator: " ", maxSplits: 1)
-                if parts.count == 2, let payloadType = UInt8(parts[0]) {
-                    rtpMaps[payloadType] = String(parts[1])
+                if let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
+                   let payloadType = UInt8(value[..<space]), value.utf8.index(after: space) < value.endIndex {
+                    rtpMaps[payloadType] = String(value[value.utf8.index(after: space)...])
                 }
             } else if name == "ptime", let value {
                 ptime = Int(value)
@@ -205,16 +205,22 @@ public struct SDPAnswer: Hashable, Sendable {
 
     // RFC 4566 §5.7: c=<nettype> <addrtype> <connection-address>[/ttl][/count]
     private static func parseConnection(_ value: String) throws(SDPError) -> String {
-        let fields = value.split(separator: " ")
+        let fields = words(value, separator: UInt8(ascii: " "))
         guard fields.count == 3, fields[0] == "IN", fields[1] == "IP4" || fields[1] == "IP6",
-              let address = fields[2].split(separator: "/").first, !address.isEmpty
+              let address = words(fields[2], separator: UInt8(ascii: "/")).first, !address.isEmpty
         else { throw .invalidConnection(value) }
         return String(address)
     }
 
     private static func splitAttribute(_ value: String) -> (String, String?) {
-        guard let colon = value.firstIndex(of: ":") else { return (value, nil) }
-        return (String(value[..<colon]), String(value[value.index(after: colon)...]))
+        guard let colon = value.utf8.firstIndex(of: UInt8(ascii: ":")) else { return (value, nil) }
+        return (String(value[..<colon]), String(value[value.utf8.index(after: colon)...]))
+    }
+
+    /// The non-empty pieces of `text` between separators, split on UTF-8 bytes rather than Characters.
+    private static func words(_ text: some StringProtocol, separator: UInt8) -> [Substring] {
+        let whole = Substring(text)
+        return whole.utf8.split(separator: separator).map { Substring($0) }
     }
 
     /// Picks the codec to send: the answerer's first format that we offered (RFC 3264 §6.1, §7).
