@@ -196,8 +196,12 @@ public struct OutboundCall: Sendable {
     private var invite: SIPRequest
     private var currentInviteKey: ClientTransactionKey
     private var inviteSequenceNumber: UInt32
-    private var inviteTransactions: [InviteClientTransaction] = []
-    private var nonInviteTransactions: [NonInviteClientTransaction] = []
+    private var inviteTransactions: [InviteClientTransaction] = [] {
+        didSet { refreshAwaitingResponses() }
+    }
+    private var nonInviteTransactions: [NonInviteClientTransaction] = [] {
+        didSet { refreshAwaitingResponses() }
+    }
     private var ack: SIPRequest?
     private var hasRetriedWithCredentials = false
     private var cancelReason: CallEndReason?
@@ -212,12 +216,16 @@ public struct OutboundCall: Sendable {
     /// Whether a request we sent (INVITE, CANCEL or BYE) still waits for its final response. Once the
     /// call has ended and this is false, every exchange the call started is settled; transactions may
     /// still linger only to absorb retransmissions (RFC 3261 §17.1.1.2 Timer D, §17.1.2.2 Timer K).
-    public var isAwaitingResponses: Bool {
-        inviteTransactions.contains { $0.state == .calling || $0.state == .proceeding }
+    /// Kept up to date as the transactions change, rather than computed: a computed property read on a
+    /// call held by a class would copy the whole call first.
+    public private(set) var isAwaitingResponses = false
+
+    private mutating func refreshAwaitingResponses() {
+        isAwaitingResponses = inviteTransactions.contains { $0.state == .calling || $0.state == .proceeding }
             || nonInviteTransactions.contains { $0.state == .trying || $0.state == .proceeding }
     }
 
-    private var isReliable: Bool { configuration.transport.uppercased() != "UDP" }
+    private let isReliable: Bool
 
     /// The To address of our requests before the dialog exists.
     private var remoteAddress: SIPAddress { configuration.to ?? SIPAddress(uri: configuration.requestURI) }
@@ -229,6 +237,7 @@ public struct OutboundCall: Sendable {
         self.callID = configuration.callID ?? SIPIdentifiers.callID(host: configuration.viaHost, using: &random)
         self.local = local
         self.configuration = configuration
+        self.isReliable = configuration.transport.uppercased() != "UDP"
         self.state = .calling
         self.outcome = CallRecord(startedAt: now)
         self.inviteSequenceNumber = 1
