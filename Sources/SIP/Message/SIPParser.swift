@@ -273,16 +273,17 @@ enum SIPMessageParser {
     private static func validate(_ fields: [Field], rules: [Rule]) throws(SIPParseError) -> ParsedHeaders {
         // One pass over the fields, then errors in rule order: missing, duplicate, then the first
         // invalid value, exactly as checking each rule against every field would report them.
+        // Problems are rare, so only the counts take an array up front.
         var counts = Array(repeating: 0, count: rules.count)
-        var duplicateLines: [Int?] = Array(repeating: nil, count: rules.count)
-        var invalid: [SIPParseError?] = Array(repeating: nil, count: rules.count)
+        var duplicates: [(rule: Int, line: Int)] = []
+        var invalid: [(rule: Int, error: SIPParseError)] = []
         var topVia: Via?, cseq: CSeq?, from: SIPAddress?, to: SIPAddress?
         var contacts: [SIPAddress] = []
         for field in fields {
             guard let index = rules.firstIndex(where: { $0.name == field.name }) else { continue }
             counts[index] += 1
-            if counts[index] == 2 { duplicateLines[index] = field.line }
-            guard invalid[index] == nil else { continue }
+            if counts[index] == 2 { duplicates.append((index, field.line)) }
+            guard !invalid.contains(where: { $0.rule == index }) else { continue }
             do {
                 switch try rules[index].validate(field.value) {
                 case .none: break
@@ -292,13 +293,15 @@ enum SIPMessageParser {
                     if field.name == .to { to = address } else if field.name == .from { from = address } else { contacts.append(address) }
                 }
             } catch {
-                invalid[index] = .invalidHeaderValue(header: rules[index].name.description, line: field.line, error)
+                invalid.append((index, .invalidHeaderValue(header: rules[index].name.description, line: field.line, error)))
             }
         }
         for (index, rule) in rules.enumerated() {
             if counts[index] == 0, rule.required { throw .missingHeader(rule.name.description) }
-            if rule.single, let line = duplicateLines[index] { throw .duplicateHeader(rule.name.description, line: line) }
-            if let error = invalid[index] { throw error }
+            if rule.single, let duplicate = duplicates.first(where: { $0.rule == index }) {
+                throw .duplicateHeader(rule.name.description, line: duplicate.line)
+            }
+            if let problem = invalid.first(where: { $0.rule == index }) { throw problem.error }
         }
         // Every rule passed and Via, CSeq, From and To are required, so all four were parsed.
         guard let topVia, let cseq, let from, let to else { throw .missingHeader("Via") }
