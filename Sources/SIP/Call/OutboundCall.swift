@@ -99,13 +99,26 @@ public struct OutboundCall: Sendable {
     /// Everything needed to place the call.
     public struct Configuration: Sendable {
         /// The Request-URI, e.g. `sip:13800138000@trunk.example.com`.
-        public var requestURI: AnyURI
+        public var requestURI: AnyURI {
+            didSet { renderAddresses() }
+        }
         /// Our From address, without a tag (the call adds one).
-        public var from: SIPAddress
+        public var from: SIPAddress {
+            didSet { renderAddresses() }
+        }
         /// The To address; defaults to the Request-URI.
-        public var to: SIPAddress?
+        public var to: SIPAddress? {
+            didSet { renderAddresses() }
+        }
         /// Our Contact URI.
-        public var contact: SIPURI
+        public var contact: SIPURI {
+            didSet { renderAddresses() }
+        }
+        /// From (before its tag), To and Contact as header values, rendered once per configuration like
+        /// `offerBody`: every INVITE repeats them.
+        private(set) var fromText: String?
+        private(set) var toText = ""
+        private(set) var contactText = ""
         /// The host we put in Via sent-by.
         public var viaHost: String
         /// The port we put in Via sent-by.
@@ -164,6 +177,14 @@ public struct OutboundCall: Sendable {
             self.userAgent = userAgent
             self.callID = callID
             self.randomSeed = randomSeed
+            renderAddresses()
+        }
+
+        private mutating func renderAddresses() {
+            // A From that already carries a tag gets ours in its place, so it is rendered per call.
+            fromText = from.tag == nil ? from.description : nil
+            toText = (to ?? SIPAddress(uri: requestURI)).description
+            contactText = SIPAddress(uri: .sip(contact)).description
         }
     }
 
@@ -192,6 +213,7 @@ public struct OutboundCall: Sendable {
 
     private let configuration: Configuration
     private let local: SIPAddress
+    private let localTag: String
     private var random: SplitMix64
     private var invite: SIPRequest
     private var currentInviteKey: ClientTransactionKey
@@ -233,7 +255,9 @@ public struct OutboundCall: Sendable {
     private init(configuration: Configuration, at now: ContinuousClock.Instant) {
         var random = SplitMix64(seed: configuration.randomSeed)
         var local = configuration.from
-        local.tag = SIPIdentifiers.tag(using: &random)
+        let localTag = SIPIdentifiers.tag(using: &random)
+        local.tag = localTag
+        self.localTag = localTag
         self.callID = configuration.callID ?? SIPIdentifiers.callID(host: configuration.viaHost, using: &random)
         self.local = local
         self.configuration = configuration
@@ -493,13 +517,13 @@ public struct OutboundCall: Sendable {
         let via = newVia()
         headers.append(.via, via.description)
         headers.append(.maxForwards, "70")
-        headers.append(.from, local.description)
-        headers.append(.to, remoteAddress.description)
+        headers.append(.from, configuration.fromText.map { $0 + ";tag=" + localTag } ?? local.description)
+        headers.append(.to, configuration.toText)
         headers.append(.callID, callID)
         headers.append(.cseq, CSeq(inviteSequenceNumber, .invite).description)
-        headers.append(.contact, SIPAddress(uri: .sip(configuration.contact)).description)
+        headers.append(.contact, configuration.contactText)
         if let authorization { headers.append(authorization.name, authorization.value) }
-        headers.append(.allow, "ACK, CANCEL, BYE, OPTIONS")
+        for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(.allow, method) }
         if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
         for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
         headers.append(.contentType, "application/sdp")

@@ -205,7 +205,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     /// Appends a field, or one field per element for a list header.
     public mutating func append(_ name: SIPHeaderName, _ value: String) {
         // Only a comma can separate list elements, so a value without one is a single field.
-        if value.containsComma, name.isList {
+        if name.isList, value.containsComma {
             fields += HeaderListSplitter.split(value).map { Field(name, $0) }
         } else {
             fields.append(Field(name, value))
