@@ -420,9 +420,17 @@ extension SIPMessage {
     /// The message in canonical form: CRLF line ends, one field per line, and a trailing
     /// `Content-Length` equal to the body size (RFC 3261 §7, §20.14).
     public func serialized() -> [UInt8] {
+        var bytes: [UInt8] = []
+        serialize(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the message in canonical form to `bytes`; a buffer kept for many messages saves an
+    /// allocation for each.
+    public func serialize(into bytes: inout [UInt8]) {
         switch self {
-        case .request(let request): request.serialized()
-        case .response(let response): response.serialized()
+        case .request(let request): request.serialize(into: &bytes)
+        case .response(let response): response.serialize(into: &bytes)
         }
     }
 }
@@ -430,9 +438,16 @@ extension SIPMessage {
 extension SIPRequest {
     /// The request in canonical wire form.
     public func serialized() -> [UInt8] {
+        var bytes: [UInt8] = []
+        serialize(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the request in canonical wire form to `bytes`.
+    public func serialize(into bytes: inout [UInt8]) {
         let uri = uri.description
         // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF
-        return SIPSerializer.serialize(startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
+        SIPSerializer.serialize(into: &bytes, startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
             bytes.append(contentsOf: method.rawValue.utf8)
             bytes.append(UInt8(ascii: " "))
             bytes.append(contentsOf: uri.utf8)
@@ -444,8 +459,15 @@ extension SIPRequest {
 extension SIPResponse {
     /// The response in canonical wire form.
     public func serialized() -> [UInt8] {
+        var bytes: [UInt8] = []
+        serialize(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the response in canonical wire form to `bytes`.
+    public func serialize(into bytes: inout [UInt8]) {
         // RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
-        SIPSerializer.serialize(startLineCount: reasonPhrase.utf8.count + 16, headers: headers, body: body) { bytes in
+        SIPSerializer.serialize(into: &bytes, startLineCount: reasonPhrase.utf8.count + 16, headers: headers, body: body) { bytes in
             bytes.append(contentsOf: "SIP/2.0 ".utf8)
             SIPSerializer.appendDecimal(statusCode, to: &bytes)
             bytes.append(UInt8(ascii: " "))
@@ -455,13 +477,12 @@ extension SIPResponse {
 }
 
 enum SIPSerializer {
-    /// Writes the start line with `startLine`, which writes about `startLineCount` bytes without its CRLF,
-    /// then the headers and the body.
+    /// Appends the start line written by `startLine` (about `startLineCount` bytes without its CRLF), then
+    /// the headers and the body.
     static func serialize(
-        startLineCount: Int, headers: SIPHeaders, body: [UInt8], startLine: (inout [UInt8]) -> Void
-    ) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(startLineCount + headers.count * 48 + body.count + 32)
+        into bytes: inout [UInt8], startLineCount: Int, headers: SIPHeaders, body: [UInt8], startLine: (inout [UInt8]) -> Void
+    ) {
+        bytes.reserveCapacity(bytes.count + startLineCount + headers.count * 48 + body.count + 32)
         startLine(&bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
@@ -480,7 +501,6 @@ enum SIPSerializer {
         bytes.append(0x0D)
         bytes.append(0x0A)
         bytes.append(contentsOf: body)
-        return bytes
     }
 
     /// Appends `text` with CR and LF replaced by spaces, so a value set by code cannot inject header lines.

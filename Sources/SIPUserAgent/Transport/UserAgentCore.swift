@@ -29,6 +29,8 @@ final class UserAgentCore: @unchecked Sendable {
     /// (slightly later) moment the wheel got to it, so retransmission schedules do not drift.
     private var firingDeadline: NIODeadline?
     private var needsFlush = false
+    /// Where messages are serialized before they are copied into their datagram, kept between messages.
+    private var scratch: [UInt8] = []
     private var statistics = TransportStatistics()
     private var nextID: UInt64 = 0
     private var nextGeneration: UInt64 = 0
@@ -95,9 +97,10 @@ final class UserAgentCore: @unchecked Sendable {
             statistics.sendFailures += 1
             return false
         }
-        let bytes = message.serialized()
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
+        scratch.removeAll(keepingCapacity: true)
+        message.serialize(into: &scratch)
+        var buffer = channel.allocator.buffer(capacity: scratch.count)
+        buffer.writeBytes(scratch)
         channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
         statistics.sent += 1
         needsFlush = true
