@@ -95,6 +95,28 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     private static let canonicalSpellings: [String: SIPHeaderName] = Dictionary(
         uniqueKeysWithValues: wellKnownNames.indices.map { (wellKnownNames[$0], SIPHeaderName(wellKnown: $0)) })
 
+    /// The well-known name spelled exactly `bytes` (canonical spelling or compact form), found without
+    /// making a string: the parser meets a handful of names in every message.
+    static func wellKnown(spelledAs bytes: Slice<UnsafeBufferPointer<UInt8>>) -> SIPHeaderName? {
+        guard bytes.count < spellingsByLength.count else { return nil }
+        for (spelling, name) in spellingsByLength[bytes.count] where spelling.elementsEqual(bytes) {
+            return name
+        }
+        return nil
+    }
+
+    // Canonical spellings and compact forms, grouped by length.
+    private static let spellingsByLength: [[(spelling: [UInt8], name: SIPHeaderName)]] = {
+        var groups = Array(repeating: [(spelling: [UInt8], name: SIPHeaderName)](), count: 32)
+        let spellings = canonicalSpellings.map { ($0.key, $0.value) } + compactForms.compactMap { compact, canonical in
+            canonicalSpellings[canonical].map { (compact, $0) }
+        }
+        for (spelling, name) in spellings where spelling.utf8.count < groups.count {
+            groups[spelling.utf8.count].append((Array(spelling.utf8), name))
+        }
+        return groups
+    }()
+
     // Well-known names by their case-folded spelling and by compact form.
     private static let knownNames: [String: SIPHeaderName] = {
         var names = Dictionary(uniqueKeysWithValues: canonicalSpellings.values.map { ($0.key, $0) })

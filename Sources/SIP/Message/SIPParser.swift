@@ -180,7 +180,8 @@ enum SIPMessageParser {
                 guard nameEnd > range.lowerBound, buffer[range.lowerBound..<nameEnd].allSatisfy(CharacterClass.isToken) else {
                     throw .malformedHeaderLine(line: number, text(range))
                 }
-                name = SIPHeaderName(text(range.lowerBound..<nameEnd))
+                name = SIPHeaderName.wellKnown(spelledAs: buffer[range.lowerBound..<nameEnd])
+                    ?? SIPHeaderName(text(range.lowerBound..<nameEnd))
                 nameLine = number
                 valueRange = (colon + 1)..<range.upperBound
                 folded = nil
