@@ -2,25 +2,30 @@
 ///
 /// Every read is checked, so malformed input produces a `SIPSyntaxError` rather than a trap.
 struct ByteScanner {
-    let bytes: [UInt8]
+    /// The bytes scanned; a slice of a larger value keeps that value's indices.
+    let bytes: ArraySlice<UInt8>
     var index: Int
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
-        self.index = 0
+        self.index = bytes.startIndex
+    }
+
+    init(_ bytes: [UInt8]) {
+        self.init(bytes[...])
     }
 
     init(_ string: String) {
         self.init(Array(string.utf8))
     }
 
-    var isAtEnd: Bool { index >= bytes.count }
+    var isAtEnd: Bool { index >= bytes.endIndex }
 
-    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
 
     /// The unread text, for error messages.
     var remainder: String {
-        String(decoding: bytes[min(index, bytes.count)...], as: UTF8.self)
+        String(decoding: bytes[min(index, bytes.endIndex)...], as: UTF8.self)
     }
 
     mutating func consume(_ byte: UInt8) -> Bool {
@@ -66,7 +71,7 @@ struct ByteScanner {
             index += 1
             if byte == UInt8(ascii: "\\") {
                 // RFC 3261 §25.1 quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-                guard index < bytes.count else { break }
+                guard index < bytes.endIndex else { break }
                 index += 1
             } else if byte == UInt8(ascii: "\"") {
                 return bytes[start..<index]

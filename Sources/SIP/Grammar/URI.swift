@@ -125,7 +125,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             hostPart = specific[(at + 1)...]
         }
 
-        var scanner = ByteScanner(Array(hostPart))
+        var scanner = ByteScanner(hostPart)
         host = try Self.scanHost(&scanner)
         if scanner.consume(UInt8(ascii: ":")) {
             port = try DecimalNumber.parsePort(scanner.scan(while: CharacterClass.isDigit))
@@ -234,7 +234,7 @@ public struct TelURI: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(specific: ArraySlice<UInt8>) throws(SIPSyntaxError) {
-        var scanner = ByteScanner(Array(specific))
+        var scanner = ByteScanner(specific)
         let number = scanner.scan { $0 != UInt8(ascii: ";") }
         try Self.validateNumber(number)
         self.number = String(decoding: number, as: UTF8.self)
