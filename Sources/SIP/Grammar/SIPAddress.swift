@@ -88,8 +88,11 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     /// The address in name-addr form: `"Display" <uri>;params`.
     public var description: String {
         var text = displayName.map { QuotedString.quote($0) + " " } ?? ""
-        text += "<\(uri)>"
-        text += parameters.headerParameterText
+        text.reserveCapacity(text.utf8.count + 96)
+        text += "<"
+        text += uri.description
+        text += ">"
+        parameters.appendHeaderParameterText(to: &text)
         return text
     }
 }

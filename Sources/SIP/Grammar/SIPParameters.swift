@@ -78,6 +78,12 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
     /// `;name=value` for each header parameter, values written as stored.
     var headerParameterText: String {
         var text = ""
+        appendHeaderParameterText(to: &text)
+        return text
+    }
+
+    /// Appends `;name=value` for each parameter.
+    func appendHeaderParameterText(to text: inout String) {
         for parameter in elements {
             text += ";"
             text += parameter.name
@@ -86,7 +92,6 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
                 text += value
             }
         }
-        return text
     }
 }
 

@@ -196,6 +196,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// The URI in canonical wire form, escaping whatever the grammar requires.
     public var description: String {
         var text = isSecure ? "sips:" : "sip:"
+        text.reserveCapacity(64)
         if let user {
             text += PercentEncoding.encode(user, allowing: CharacterClass.isUserUnescaped)
             if let password {
@@ -204,11 +205,16 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             text += "@"
         }
         text += host
-        if let port { text += ":\(port)" }
+        if let port {
+            text += ":"
+            text += String(port)
+        }
         for parameter in parameters {
-            text += ";" + PercentEncoding.encode(parameter.name, allowing: CharacterClass.isParameterUnescaped)
+            text += ";"
+            text += PercentEncoding.encode(parameter.name, allowing: CharacterClass.isParameterUnescaped)
             if let value = parameter.value {
-                text += "=" + PercentEncoding.encode(value, allowing: CharacterClass.isParameterUnescaped)
+                text += "="
+                text += PercentEncoding.encode(value, allowing: CharacterClass.isParameterUnescaped)
             }
         }
         let headerText = headers.map { header in

@@ -74,9 +74,17 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// The value in canonical form, e.g. `SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK…`.
     public var description: String {
-        var text = "SIP/2.0/\(transport) \(host)"
-        if let port { text += ":\(port)" }
-        return text + parameters.headerParameterText
+        var text = "SIP/2.0/"
+        text.reserveCapacity(96)
+        text += transport
+        text += " "
+        text += host
+        if let port {
+            text += ":"
+            text += String(port)
+        }
+        parameters.appendHeaderParameterText(to: &text)
+        return text
     }
 }
 
