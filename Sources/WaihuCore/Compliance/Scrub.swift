@@ -121,7 +121,7 @@ public enum ComplianceScrub {
             csv.append(contentsOf: part.csv)
             rows.append(contentsOf: part.rows)
         }
-        for row in records.invalidRows { appendLine(row, to: &csv) }
+        for row in records.invalidRows { appendInvalidLine(row, to: &csv) }
         if keepRows { rows.sort { $0.line < $1.line } } else { rows = [] }
         return ScrubResult(summary: summary, csv: csv, rows: rows)
     }
@@ -203,7 +203,7 @@ public enum ComplianceScrub {
         // Rows go out in input order: the facts arrive in order, and invalid rows are written as they are passed.
         func writeInvalid(before position: Int) {
             while nextInvalid < invalid.count, invalid[nextInvalid].position < position {
-                appendLine(invalid[nextInvalid].row, to: &csv)
+                appendInvalidLine(invalid[nextInvalid].row, to: &csv)
                 if keepRows { rows.append(invalid[nextInvalid].row) }
                 nextInvalid += 1
             }
@@ -217,19 +217,9 @@ public enum ComplianceScrub {
             summary.counts[category, default: 0] += 1
             let input = columns.phone < record.fields.count ? record.fields[columns.phone] : ""
             let offset = request.zone.offset(at: request.at)
-            appendDigits(Int64(record.line), to: &csv)
-            csv.append(comma)
-            appendField(input, to: &csv)
-            csv.append(comma)
-            csv.append(UInt8(ascii: "+"))
-            appendDigits(Int64(request.callee.e164Digits), to: &csv)
-            csv.append(comma)
-            csv.append(contentsOf: category.rawValue.utf8)
-            csv.append(comma)
+            appendLineStart(line: record.line, input: input, e164Digits: request.callee.e164Digits, category: category, to: &csv)
             tally.count(decision.violations, writingRulesAndCodesTo: &csv)
-            csv.append(comma)
-            decision.nextAllowedAt?.appendISO8601(offsetSeconds: offset, to: &csv)
-            csv.append(0x0A)
+            appendLineEnd(nextAllowedAt: decision.nextAllowedAt, offsetSeconds: offset, to: &csv)
             if keepRows {
                 rows.append(ScrubRow(
                     line: record.line, input: input, e164: request.callee.e164, category: category,
@@ -341,7 +331,6 @@ public enum ComplianceScrub {
         /// The current row's rules, in the order of its codes.
         var rowRules: [String] { row.map { rules[$0] } }
 
-
         /// Adds the counts to a summary.
         func add(to summary: inout ScrubSummary) {
             for position in codes.indices {
@@ -357,33 +346,41 @@ public enum ComplianceScrub {
         }
     }
 
-    /// Appends one CSV line of the per-row report, byte by byte (a million rows leave no room for strings
-    /// built per line).
-    static func appendLine(_ row: ScrubRow, to csv: inout [UInt8]) {
-        appendDigits(Int64(row.line), to: &csv)
+    // A line of the per-row report is `line,input,e164,category,rules,reasons,next_allowed_at`, written byte
+    // by byte (a million rows leave no room for strings built per line): the start and the end here, the
+    // middle columns by whoever knows the row's rules.
+
+    /// `line,input,e164,category,`.
+    static func appendLineStart(line: Int, input: String, e164Digits: UInt64?, category: ScrubCategory, to csv: inout [UInt8]) {
+        appendDigits(Int64(line), to: &csv)
         csv.append(comma)
-        appendField(row.input, to: &csv)
+        appendField(input, to: &csv)
         csv.append(comma)
-        csv.append(contentsOf: (row.e164 ?? "").utf8)
+        if let e164Digits {
+            csv.append(UInt8(ascii: "+"))
+            appendDigits(Int64(e164Digits), to: &csv)
+        }
         csv.append(comma)
-        csv.append(contentsOf: row.category.rawValue.utf8)
+        csv.append(contentsOf: category.rawValue.utf8)
         csv.append(comma)
-        appendJoined(row.rules, to: &csv)
+    }
+
+    /// `,next_allowed_at` and the line's end.
+    static func appendLineEnd(nextAllowedAt: Timestamp?, offsetSeconds: Int64, to csv: inout [UInt8]) {
         csv.append(comma)
-        if let problem = row.problem { appendField(problem, to: &csv) } else { appendJoined(row.codes, to: &csv) }
-        csv.append(comma)
-        row.nextAllowedAt?.appendISO8601(offsetSeconds: row.offsetSeconds, to: &csv)
+        nextAllowedAt?.appendISO8601(offsetSeconds: offsetSeconds, to: &csv)
         csv.append(0x0A)
     }
 
-    fileprivate static let comma: UInt8 = 0x2C
-
-    private static func appendJoined(_ items: [String], to csv: inout [UInt8]) {
-        for (position, item) in items.enumerated() {
-            if position > 0 { csv.append(0x3B) }  // ;
-            csv.append(contentsOf: item.utf8)
-        }
+    /// The line of a row without a valid number: no rules, and its problem in the reasons column.
+    static func appendInvalidLine(_ row: ScrubRow, to csv: inout [UInt8]) {
+        appendLineStart(line: row.line, input: row.input, e164Digits: nil, category: .invalid, to: &csv)
+        csv.append(comma)
+        appendField(row.problem ?? "", to: &csv)
+        appendLineEnd(nextAllowedAt: nil, offsetSeconds: 0, to: &csv)
     }
+
+    fileprivate static let comma: UInt8 = 0x2C
 
     /// A field quoted as RFC 4180 asks when it holds a comma, quote or line break.
     fileprivate static func appendField(_ field: String, to csv: inout [UInt8]) {
