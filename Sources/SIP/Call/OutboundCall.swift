@@ -180,10 +180,13 @@ public struct OutboundCall: Sendable {
             renderAddresses()
         }
 
+        /// The To address of the requests before the dialog exists.
+        var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
+
         private mutating func renderAddresses() {
             // A From that already carries a tag gets ours in its place, so it is rendered per call.
             fromText = from.tag == nil ? from.description : nil
-            toText = (to ?? SIPAddress(uri: requestURI)).description
+            toText = toAddress.description
             contactText = SIPAddress(uri: .sip(contact)).description
         }
     }
@@ -249,8 +252,6 @@ public struct OutboundCall: Sendable {
 
     private let isReliable: Bool
 
-    /// The To address of our requests before the dialog exists.
-    private var remoteAddress: SIPAddress { configuration.to ?? SIPAddress(uri: configuration.requestURI) }
 
     private init(configuration: Configuration, at now: ContinuousClock.Instant) {
         var random = SplitMix64(seed: configuration.randomSeed)
@@ -425,7 +426,7 @@ public struct OutboundCall: Sendable {
         outcome.answeredAt = now
         outcome.finalStatus = response.statusCode
         var dialog = Dialog(
-            callID: callID, local: local, remote: remoteAddress,
+            callID: callID, local: local, remote: configuration.toAddress,
             sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI, response: response)
         self.dialog = dialog
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.

@@ -97,9 +97,9 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension ArraySlice<UInt8> {
+extension BidirectionalCollection where Element == UInt8, SubSequence == Self {
     /// Trims SP and HTAB, the only whitespace SIP's LWS allows after unfolding.
-    func trimmingSIPWhitespace() -> ArraySlice<UInt8> {
+    func trimmingSIPWhitespace() -> Self {
         guard let first = firstIndex(where: { !CharacterClass.isWhitespace($0) }),
               let last = lastIndex(where: { !CharacterClass.isWhitespace($0) })
         else { return self[endIndex...] }
@@ -110,10 +110,6 @@ extension ArraySlice<UInt8> {
 extension String {
     /// Trims SP and HTAB, the only whitespace SIP's LWS allows after unfolding.
     func trimmingSIPWhitespace() -> String {
-        let bytes = Array(utf8)
-        guard let first = bytes.firstIndex(where: { !CharacterClass.isWhitespace($0) }),
-              let last = bytes.lastIndex(where: { !CharacterClass.isWhitespace($0) })
-        else { return "" }
-        return String(decoding: bytes[first...last], as: UTF8.self)
+        String(decoding: Array(utf8)[...].trimmingSIPWhitespace(), as: UTF8.self)
     }
 }

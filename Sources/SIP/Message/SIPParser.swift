@@ -125,8 +125,8 @@ enum SIPMessageParser {
     /// elements. Line numbers count the start line as 1.
     private static func headerFields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws(SIPParseError) -> [Field] {
         try bytes.withUnsafeBufferPointer { (buffer) throws(SIPParseError) -> [Field] in
-            func text(_ range: Range<Int>) -> String {
-                String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+            func text(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
             }
             var fields: [Field] = []
             fields.reserveCapacity(lines.count + 4)
@@ -138,15 +138,8 @@ enum SIPMessageParser {
 
             func addPending() {
                 guard let name else { return }
-                let value: String
-                if let folded {
-                    value = String(decoding: folded[...].trimmingSIPWhitespace(), as: UTF8.self)
-                } else {
-                    var lower = valueRange.lowerBound, upper = valueRange.upperBound
-                    while lower < upper, CharacterClass.isWhitespace(buffer[lower]) { lower += 1 }
-                    while upper > lower, CharacterClass.isWhitespace(buffer[upper - 1]) { upper -= 1 }
-                    value = text(lower..<upper)
-                }
+                let value = folded.map { String(decoding: $0[...].trimmingSIPWhitespace(), as: UTF8.self) }
+                    ?? text(buffer[valueRange].trimmingSIPWhitespace())
                 if name.isList, value.containsComma {
                     for element in HeaderListSplitter.split(value) {
                         fields.append(Field(name: name, value: element, line: nameLine))
@@ -159,7 +152,7 @@ enum SIPMessageParser {
             for (offset, range) in zip(lines.indices, lines) {
                 let number = offset + 1
                 let line = buffer[range]
-                guard !line.contains(cr) else { throw .malformedHeaderLine(line: number, text(range)) }
+                guard !line.contains(cr) else { throw .malformedHeaderLine(line: number, text(line)) }
                 if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
                     guard name != nil else { throw .continuationWithoutHeader(line: number) }
                     // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
@@ -172,16 +165,16 @@ enum SIPMessageParser {
                 }
                 addPending()
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-                    throw .malformedHeaderLine(line: number, text(range))
+                    throw .malformedHeaderLine(line: number, text(line))
                 }
                 // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
                 var nameEnd = colon
                 while nameEnd > range.lowerBound, CharacterClass.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
                 guard nameEnd > range.lowerBound, buffer[range.lowerBound..<nameEnd].allSatisfy(CharacterClass.isToken) else {
-                    throw .malformedHeaderLine(line: number, text(range))
+                    throw .malformedHeaderLine(line: number, text(line))
                 }
                 name = SIPHeaderName.wellKnown(spelledAs: buffer[range.lowerBound..<nameEnd])
-                    ?? SIPHeaderName(text(range.lowerBound..<nameEnd))
+                    ?? SIPHeaderName(text(buffer[range.lowerBound..<nameEnd]))
                 nameLine = number
                 valueRange = (colon + 1)..<range.upperBound
                 folded = nil

@@ -27,10 +27,7 @@ public enum SIPIdentifiers {
     public static func branch(using generator: inout some RandomNumberGenerator) -> String {
         let high = generator.next(), low = generator.next() >> 32
         return text(count: 31) { bytes, index in
-            for byte in magicCookie.utf8 {
-                bytes[index] = byte
-                index += 1
-            }
+            write(magicCookie, to: bytes, at: &index)
             writeHex(high, digits: 16, to: bytes, at: &index)
             writeHex(low, digits: 8, to: bytes, at: &index)
         }
@@ -47,12 +44,8 @@ public enum SIPIdentifiers {
         return text(count: 33 + host.utf8.count) { bytes, index in
             writeHex(high, digits: 16, to: bytes, at: &index)
             writeHex(low, digits: 16, to: bytes, at: &index)
-            bytes[index] = UInt8(ascii: "@")
-            index += 1
-            for byte in host.utf8 {
-                bytes[index] = byte
-                index += 1
-            }
+            write("@", to: bytes, at: &index)
+            write(host, to: bytes, at: &index)
         }
     }
 
@@ -61,7 +54,7 @@ public enum SIPIdentifiers {
         hex(generator.next())
     }
 
-    /// `value` as `digits` lower-case hex digits, zero-padded.
+    /// The low `digits` hex digits of `value`, lower-case and zero-padded.
     static func hex(_ value: UInt64, digits: Int = 16) -> String {
         text(count: digits) { bytes, index in writeHex(value, digits: digits, to: bytes, at: &index) }
     }
@@ -72,6 +65,13 @@ public enum SIPIdentifiers {
             var index = 0
             write(bytes, &index)
             return index
+        }
+    }
+
+    private static func write(_ text: String, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+        for byte in text.utf8 {
+            bytes[index] = byte
+            index += 1
         }
     }
 
