@@ -79,6 +79,36 @@ struct SDPTests {
         #expect(negotiated.telephoneEventPayloadType == nil)
     }
 
+    @Test("encoding names in any case, a port count, the session's direction and extra spaces")
+    func lenientForms() throws {
+        let answer = try SDPAnswer(parsing: Array("""
+            v=0\r
+            o=- 1 1 IN IP4 h\r
+            s=-\r
+            t=0 0\r
+            a=recvonly\r
+            m=audio  7000/2  RTP/AVP  97 98\r
+            c=IN IP4 203.0.113.9\r
+            a=rtpmap:97 pcma/8000\r
+            a=rtpmap:98 Telephone-Event/8000\r
+
+            """.utf8))
+        #expect(answer.mediaPort == 7000)
+        #expect(answer.transportProtocol == "RTP/AVP")
+        #expect(answer.payloadTypes == [97, 98])
+        #expect(answer.rtpMaps == [97: "pcma/8000", 98: "Telephone-Event/8000"])
+        #expect(answer.telephoneEventPayloadType == 98)
+        #expect(answer.direction == .recvonly)
+        #expect(answer.ptime == nil)
+        let negotiated = try answer.negotiate(with: offer)
+        #expect(negotiated.codec == .pcma)
+        #expect(negotiated.payloadType == 97)
+        #expect(negotiated.telephoneEventPayloadType == 98)
+        // "PCMUX/8000" is not PCMU: the name must end at the slash.
+        let lookalike = try SDPAnswer(parsing: Array("v=0\no=- 1 1 IN IP4 h\ns=-\nt=0 0\nc=IN IP4 a\nm=audio 1 RTP/AVP 97\na=rtpmap:97 PCMUX/8000\n".utf8))
+        #expect(throws: SDPError.noCommonCodec([97])) { try lookalike.negotiate(with: offer) }
+    }
+
     @Test("typed errors for malformed or unusable SDP")
     func errors() {
         func error(_ text: String) -> SDPError? {
@@ -99,6 +129,9 @@ struct SDPTests {
         #expect(error(head + "c=IN IP4\r\nm=audio 1 RTP/AVP 0\r\n") == .invalidConnection("IN IP4"))
         #expect(error(head + "c=IN IP4 a\r\nm=audio 99999 RTP/AVP 0\r\n") == .invalidMediaLine("audio 99999 RTP/AVP 0"))
         #expect(error(head + "c=IN IP4 a\r\nm=audio 1 RTP/AVP 300\r\n") == .invalidMediaLine("audio 1 RTP/AVP 300"))
+        #expect(error(head + "c=IN IP4 a\r\nm=audio 1 RTP/AVP\r\n") == .invalidMediaLine("audio 1 RTP/AVP"))
+        #expect(error(head + "c=IN IP4 a\r\nm=audio x1 RTP/AVP 0\r\n") == .invalidMediaLine("audio x1 RTP/AVP 0"))
+        #expect(error(head + "c=IN IP4 a b\r\nm=audio 1 RTP/AVP 0\r\n") == .invalidConnection("IN IP4 a b"))
         #expect(error(head + "c=IN IP4 a\r\nm=audio 0 RTP/AVP 0\r\n") == .audioRejected)
         #expect(error(head + "c=IN IP4 a\r\nm=audio 1 RTP/AVP 18 101\r\na=rtpmap:101 telephone-event/8000\r\n") == .noCommonCodec([18, 101]))
         #expect(throws: SDPError.notText) { try SDPAnswer(parsing: [0xFF, 0xFE]) }

@@ -275,8 +275,17 @@ public struct OutboundCall: Sendable {
     /// Creates the call and returns the actions that send its INVITE.
     public static func start(_ configuration: Configuration, at now: ContinuousClock.Instant) -> (call: OutboundCall, actions: [CallAction]) {
         var call = OutboundCall(configuration: configuration, at: now)
-        let actions = call.sendInvite(authorization: nil, at: now)
+        var actions = Self.actionList()
+        call.sendInvite(authorization: nil, at: now, into: &actions)
         return (call, actions)
+    }
+
+    // Every event's actions go into one list, with room for a busy event (a 2xx: ACK, timers, media), so
+    // the helpers below append rather than each returning an array to concatenate.
+    private static func actionList() -> [CallAction] {
+        var actions: [CallAction] = []
+        actions.reserveCapacity(6)
+        return actions
     }
 
     // MARK: Events
@@ -284,20 +293,19 @@ public struct OutboundCall: Sendable {
     /// Feeds a response whose Call-ID is this call's.
     public mutating func receive(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
         guard let key = ClientTransactionKey(response: response) else { return [] }
-        var actions: [CallAction]
+        var actions = Self.actionList()
         if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
             // The lookup matched the response's key (RFC 3261 §17.1.3); do not parse Via and CSeq again.
             let transactionActions = inviteTransactions[index].receiveMatched(response)
-            actions = perform(transactionActions, for: key, at: now)
+            perform(transactionActions, for: key, at: now, into: &actions)
         } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
             let transactionActions = nonInviteTransactions[index].receiveMatched(response)
-            actions = perform(transactionActions, for: key, at: now)
+            perform(transactionActions, for: key, at: now, into: &actions)
         } else if response.isSuccess, key.method == .invite {
-            actions = handleStraySuccess(response, at: now)
-        } else {
-            actions = []
+            handleStraySuccess(response, at: now, into: &actions)
         }
-        return actions + finishIfDone()
+        finishIfDone(into: &actions)
+        return actions
     }
 
     /// Feeds a request from the peer whose Call-ID is this call's (BYE, OPTIONS, re-INVITE…).
@@ -309,69 +317,83 @@ public struct OutboundCall: Sendable {
         }
         let response = dialog.respond(to: request)
         self.dialog = dialog
-        var actions: [CallAction] = [.send(.response(response))]
+        var actions = Self.actionList()
+        actions.append(.send(.response(response)))
         if request.method == .bye, response.statusCode == 200, state == .confirmed {
             // RFC 3261 §15.1.2: the session ends when the BYE is answered.
-            actions += end(.remoteHangup, at: now)
+            end(.remoteHangup, at: now, into: &actions)
             if !isReliable {
                 isLingering = true
                 actions.append(.startTimer(.byeRetransmissionWindow, after: configuration.timers.transactionTimeout))
             }
         }
-        return actions + finishIfDone()
+        finishIfDone(into: &actions)
+        return actions
     }
 
     /// Feeds a timer the call asked for.
     public mutating func timerFired(_ timer: CallTimer, at now: ContinuousClock.Instant) -> [CallAction] {
-        var actions: [CallAction] = []
+        var actions = Self.actionList()
         switch timer {
         case .transaction(let key, let kind):
             if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
-                actions = perform(inviteTransactions[index].timerFired(kind), for: key, at: now)
+                perform(inviteTransactions[index].timerFired(kind), for: key, at: now, into: &actions)
             } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
-                actions = perform(nonInviteTransactions[index].timerFired(kind), for: key, at: now)
+                perform(nonInviteTransactions[index].timerFired(kind), for: key, at: now, into: &actions)
             }
         case .cancelGuard where state == .cancelling:
             // RFC 3261 §9.1: no final response 64*T1 after CANCEL; consider the INVITE cancelled.
             // The INVITE transaction is in Proceeding, which runs no timers, so it can simply be dropped.
             let key = currentInviteKey
             inviteTransactions.removeAll { $0.key == key }
-            actions = end(cancelReason ?? .localHangup, classification: .noAnswer, at: now)
+            end(cancelReason ?? .localHangup, classification: .noAnswer, at: now, into: &actions)
         case .byeRetransmissionWindow:
             isLingering = false
         case .cancelGuard:
             break
         }
-        return actions + finishIfDone()
+        finishIfDone(into: &actions)
+        return actions
     }
 
     /// The owner's ring timeout expired: cancel the call (RFC 3261 §9.1).
     public mutating func ringTimeout(at now: ContinuousClock.Instant) -> [CallAction] {
-        cancel(reason: .ringTimeout, at: now) + finishIfDone()
+        var actions = Self.actionList()
+        cancel(reason: .ringTimeout, at: now, into: &actions)
+        finishIfDone(into: &actions)
+        return actions
     }
 
     /// Hang up: CANCEL before the answer, BYE after it (RFC 3261 §9.1, §15.1.1).
     public mutating func hangUp(at now: ContinuousClock.Instant) -> [CallAction] {
-        guard state == .confirmed else {
-            return cancel(reason: .localHangup, at: now) + finishIfDone()
+        var actions = Self.actionList()
+        if state == .confirmed {
+            guard var dialog else { return [] }
+            sendBye(in: &dialog, at: now, into: &actions)
+            self.dialog = dialog
+            end(.localHangup, at: now, into: &actions)
+        } else {
+            cancel(reason: .localHangup, at: now, into: &actions)
         }
-        guard var dialog else { return [] }
-        var actions = sendBye(in: &dialog, at: now)
-        self.dialog = dialog
-        actions += end(.localHangup, at: now)
-        return actions + finishIfDone()
+        finishIfDone(into: &actions)
+        return actions
     }
 
     /// The transport failed to deliver the INVITE (e.g. ICMP unreachable, TCP reset).
     public mutating func transportFailed(at now: ContinuousClock.Instant) -> [CallAction] {
         guard let index = inviteTransactions.firstIndex(where: { $0.key == currentInviteKey }) else { return [] }
-        return perform(inviteTransactions[index].transportFailed(), for: currentInviteKey, at: now) + finishIfDone()
+        var actions = Self.actionList()
+        perform(inviteTransactions[index].transportFailed(), for: currentInviteKey, at: now, into: &actions)
+        finishIfDone(into: &actions)
+        return actions
     }
 
     // MARK: Transactions
 
-    private mutating func perform(_ transactionActions: [ClientTransactionAction], for key: ClientTransactionKey, at now: ContinuousClock.Instant) -> [CallAction] {
-        var actions: [CallAction] = []
+    private mutating func perform(
+        _ transactionActions: [ClientTransactionAction], for key: ClientTransactionKey, at now: ContinuousClock.Instant,
+        into actions: inout [CallAction]
+    ) {
         for action in transactionActions {
             switch action {
             case .send(let request):
@@ -381,14 +403,14 @@ public struct OutboundCall: Sendable {
             case .cancelTimer(let timer):
                 actions.append(.cancelTimer(.transaction(key, timer)))
             case .deliver(let response) where key == currentInviteKey:
-                actions += handleInviteResponse(response, at: now)
+                handleInviteResponse(response, at: now, into: &actions)
             case .deliver:
                 // BYE and CANCEL responses, and retransmissions of an earlier INVITE's final response.
                 break
             case .timeout where key == currentInviteKey:
-                actions += end(.timeout, at: now)
+                end(.timeout, at: now, into: &actions)
             case .transportFailure where key == currentInviteKey:
-                actions += end(.transportFailure, at: now)
+                end(.transportFailure, at: now, into: &actions)
             case .timeout, .transportFailure:
                 break
             case .terminated:
@@ -396,33 +418,33 @@ public struct OutboundCall: Sendable {
                 nonInviteTransactions.removeAll { $0.key == key }
             }
         }
-        return actions
     }
 
-    private mutating func handleInviteResponse(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+    private mutating func handleInviteResponse(_ response: SIPResponse, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         switch response.statusCode {
         case 100...199:
             if state == .calling { state = .proceeding }
             if response.statusCode > 100, outcome.ringingAt == nil { outcome.ringingAt = now }
             if let cancelReason, !cancelSent {
                 // RFC 3261 §9.1: a CANCEL requested before any provisional response goes out now.
-                return cancel(reason: cancelReason, at: now)
+                cancel(reason: cancelReason, at: now, into: &actions)
+                return
             }
-            guard state == .proceeding, let answer = negotiate(response) else { return [] }
-            return startMedia(answer)
+            guard state == .proceeding, let answer = negotiate(response) else { return }
+            startMedia(answer, into: &actions)
         case 200...299:
-            return handleAnswer(response, at: now)
+            handleAnswer(response, at: now, into: &actions)
         default:
-            if [401, 407].contains(response.statusCode), let retry = retryWithCredentials(response, at: now) {
-                return retry
+            if [401, 407].contains(response.statusCode), retryWithCredentials(response, at: now, into: &actions) {
+                return
             }
             outcome.finalStatus = response.statusCode
             let reason = response.statusCode == 487 ? cancelReason ?? .rejected : .rejected
-            return end(reason, at: now)
+            end(reason, at: now, into: &actions)
         }
     }
 
-    private mutating func handleAnswer(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
+    private mutating func handleAnswer(_ response: SIPResponse, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         outcome.answeredAt = now
         outcome.finalStatus = response.statusCode
         var dialog = Dialog(
@@ -432,46 +454,49 @@ public struct OutboundCall: Sendable {
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
         let ack = dialog.makeACK(for: invite, via: newVia())
         self.ack = ack
-        var actions: [CallAction] = [.send(.request(ack))]
+        actions.append(.send(.request(ack)))
         if cancelReason != nil {
             // RFC 3261 §9.1: the 2xx won the race with our CANCEL; end the session we did not want.
-            actions += sendBye(in: &dialog, at: now)
+            sendBye(in: &dialog, at: now, into: &actions)
             self.dialog = dialog
-            return actions + end(.answeredAfterCancel, at: now)
+            end(.answeredAfterCancel, at: now, into: &actions)
+            return
         }
         // RFC 3264 §5: without reliable provisional responses the answer is in the 2xx; keep early media
         // when the 2xx repeats none.
         guard let answer = negotiate(response) ?? (response.body.isEmpty ? media : nil) else {
-            actions += sendBye(in: &dialog, at: now)
+            sendBye(in: &dialog, at: now, into: &actions)
             self.dialog = dialog
-            return actions + end(.mediaNegotiationFailed, at: now)
+            end(.mediaNegotiationFailed, at: now, into: &actions)
+            return
         }
         state = .confirmed
-        return actions + startMedia(answer)
+        startMedia(answer, into: &actions)
     }
 
     /// A 2xx no transaction claims: a retransmission of the one we ACKed, or another fork's answer.
-    private mutating func handleStraySuccess(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
-        guard response.callID == callID, response.from?.tag == local.tag else { return [] }
+    private mutating func handleStraySuccess(_ response: SIPResponse, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
+        guard response.callID == callID, response.from?.tag == local.tag else { return }
         if let dialog, let ack, dialog.matches(response) {
             // RFC 3261 §13.2.2.4: retransmitted 2xx gets the same ACK again.
-            return [.send(.request(ack))]
+            actions.append(.send(.request(ack)))
+            return
         }
         // RFC 3261 §13.2.2.4: a further 2xx creates another dialog, which we ACK and end with BYE.
-        guard var straggler = try? Dialog(invite: invite, response: response) else { return [] }
+        guard var straggler = try? Dialog(invite: invite, response: response) else { return }
         let ack = straggler.makeACK(for: invite, via: newVia())
-        return [.send(.request(ack))] + sendBye(in: &straggler, at: now)
+        actions.append(.send(.request(ack)))
+        sendBye(in: &straggler, at: now, into: &actions)
     }
 
-    private mutating func cancel(reason: CallEndReason, at now: ContinuousClock.Instant) -> [CallAction] {
+    private mutating func cancel(reason: CallEndReason, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         switch state {
         case .calling:
             // RFC 3261 §9.1: CANCEL SHOULD NOT be sent before a provisional response; wait for one.
             cancelReason = reason
-            return []
         case .proceeding:
             cancelReason = reason
-            guard let transaction = inviteTransactions.first(where: { $0.key == currentInviteKey }) else { return [] }
+            guard let transaction = inviteTransactions.first(where: { $0.key == currentInviteKey }) else { return }
             let cancel = transaction.makeCancel()
             let key = ClientTransactionKey(branch: transaction.key.branch, method: .cancel)
             let (cancelTransaction, transactionActions) = NonInviteClientTransaction.start(
@@ -479,25 +504,27 @@ public struct OutboundCall: Sendable {
             nonInviteTransactions.append(cancelTransaction)
             cancelSent = true
             state = .cancelling
-            return perform(transactionActions, for: key, at: now)
-                + [.startTimer(.cancelGuard, after: configuration.timers.transactionTimeout)]
+            perform(transactionActions, for: key, at: now, into: &actions)
+            actions.append(.startTimer(.cancelGuard, after: configuration.timers.transactionTimeout))
         case .cancelling, .confirmed, .ended:
-            return []
+            break
         }
     }
 
-    private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant) -> [CallAction] {
+    private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         let via = newVia()
         let bye = dialog.makeRequest(.bye, via: via)
         let key = ClientTransactionKey(branch: via.branch ?? "", method: .bye)
         let (transaction, transactionActions) = NonInviteClientTransaction.start(
             bye, key: key, isReliable: isReliable, timers: configuration.timers)
         nonInviteTransactions.append(transaction)
-        return perform(transactionActions, for: key, at: now)
+        perform(transactionActions, for: key, at: now, into: &actions)
     }
 
-    private mutating func retryWithCredentials(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction]? {
-        guard let credentials = configuration.credentials, !hasRetriedWithCredentials, cancelReason == nil else { return nil }
+    /// Retries the INVITE with digest credentials (RFC 3261 §22.2); false when there is nothing to answer
+    /// the challenge with, or it was answered once already.
+    private mutating func retryWithCredentials(_ response: SIPResponse, at now: ContinuousClock.Instant, into actions: inout [CallAction]) -> Bool {
+        guard let credentials = configuration.credentials, !hasRetriedWithCredentials, cancelReason == nil else { return false }
         // RFC 3261 §22.3: 407 carries Proxy-Authenticate and is answered with Proxy-Authorization.
         let isProxy = response.statusCode == 407
         let challenges = response.headers.values(isProxy ? .proxyAuthenticate : .wwwAuthenticate)
@@ -506,15 +533,17 @@ public struct OutboundCall: Sendable {
                 answering: challenge, credentials: credentials, method: .invite,
                 uri: configuration.requestURI.description, body: configuration.offerBody,
                 clientNonce: SIPIdentifiers.clientNonce(using: &random))
-        else { return nil }
+        else { return false }
         hasRetriedWithCredentials = true
         // RFC 3261 §22.2: the retry keeps Call-ID and From tag and takes the next CSeq.
         inviteSequenceNumber += 1
-        return sendInvite(authorization: SIPHeaders.Field(isProxy ? .proxyAuthorization : .authorization, authorization), at: now)
+        sendInvite(authorization: SIPHeaders.Field(isProxy ? .proxyAuthorization : .authorization, authorization), at: now, into: &actions)
+        return true
     }
 
-    private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant) -> [CallAction] {
+    private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         var headers = SIPHeaders()
+        headers.reserveCapacity(15 + configuration.additionalHeaders.count)
         let via = newVia()
         headers.append(.via, via.description)
         headers.append(.maxForwards, "70")
@@ -534,7 +563,7 @@ public struct OutboundCall: Sendable {
         let (transaction, transactionActions) = InviteClientTransaction.start(
             invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers)
         inviteTransactions.append(transaction)
-        return perform(transactionActions, for: key, at: now)
+        perform(transactionActions, for: key, at: now, into: &actions)
     }
 
     private mutating func newVia() -> Via {
@@ -553,29 +582,31 @@ public struct OutboundCall: Sendable {
         return try? SDPAnswer(parsing: response.body).negotiate(with: configuration.offer)
     }
 
-    private mutating func startMedia(_ answer: NegotiatedAudio) -> [CallAction] {
-        guard answer != media else { return [] }
+    private mutating func startMedia(_ answer: NegotiatedAudio, into actions: inout [CallAction]) {
+        guard answer != media else { return }
         media = answer
-        return [.startMedia(answer)]
+        actions.append(.startMedia(answer))
     }
 
-    private mutating func end(_ reason: CallEndReason, classification: CallOutcome? = nil, at now: ContinuousClock.Instant) -> [CallAction] {
-        guard state != .ended else { return [] }
-        let guardTimer: [CallAction] = state == .cancelling ? [.cancelTimer(.cancelGuard)] : []
+    private mutating func end(
+        _ reason: CallEndReason, classification: CallOutcome? = nil, at now: ContinuousClock.Instant, into actions: inout [CallAction]
+    ) {
+        guard state != .ended else { return }
+        if state == .cancelling { actions.append(.cancelTimer(.cancelGuard)) }
         state = .ended
         outcome.endedAt = now
         outcome.endReason = reason
         // Without a final status the INVITE timed out or failed in transport: a trunk failure (§17.1.1.2).
         outcome.classification = classification
             ?? outcome.finalStatus.map { CallOutcome(finalStatus: $0, cancelledByUs: cancelSent) } ?? .trunkFailure
-        return guardTimer + [.ended(outcome)]
+        actions.append(.ended(outcome))
     }
 
-    private mutating func finishIfDone() -> [CallAction] {
+    private mutating func finishIfDone(into actions: inout [CallAction]) {
         guard state == .ended, !didFinish, !isLingering, inviteTransactions.isEmpty, nonInviteTransactions.isEmpty else {
-            return []
+            return
         }
         didFinish = true
-        return [.finished]
+        actions.append(.finished)
     }
 }

@@ -135,6 +135,7 @@ public struct Dialog: Hashable, Sendable {
 
     private func buildRequest(_ method: SIPMethod, sequenceNumber: UInt32, via: Via, maxForwards: Int) -> SIPRequest {
         var headers = SIPHeaders()
+        headers.reserveCapacity(8 + routeSet.count)
         headers.append(.via, via.description)
         headers.append(.maxForwards, String(maxForwards))
         headers.append(.from, localHeader)

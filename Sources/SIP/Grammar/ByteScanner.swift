@@ -61,6 +61,11 @@ struct ByteScanner {
         return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }
 
+    /// Consumes a token without making a string of it; false when there is none.
+    mutating func skipToken() -> Bool {
+        !scan(while: CharacterClass.isToken).isEmpty
+    }
+
     /// Scans a quoted-string starting at `"` (RFC 3261 §25.1) and returns the raw text including the quotes.
     mutating func scanQuotedString() throws(SIPSyntaxError) -> ArraySlice<UInt8> {
         let start = index

@@ -24,7 +24,12 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses one name-addr or addr-spec with its parameters.
     public init(parsing text: String) throws(SIPSyntaxError) {
-        var scanner = ByteScanner(text)
+        try self.init(parsing: Array(text.utf8)[...])
+    }
+
+    /// Parses one name-addr or addr-spec with its parameters from UTF-8 bytes, such as a slice of a datagram.
+    init(parsing bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(bytes)
         scanner.skipWhitespace()
         guard !scanner.isAtEnd else { throw .empty("address") }
         if scanner.peek == UInt8(ascii: "\"") {

@@ -70,6 +70,11 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
         }
     }
 
+    /// Makes room for `count` parameters.
+    mutating func reserveCapacity(_ count: Int) {
+        elements.reserveCapacity(count)
+    }
+
     /// Appends a parameter, keeping any existing one with the same name.
     public mutating func append(_ parameter: SIPParameter) {
         elements.append(parameter)
@@ -107,6 +112,8 @@ enum HeaderParameterParser {
             if scanner.consumeSeparator(UInt8(ascii: "=")) {
                 value = try scanValue(&scanner)
             }
+            // Headers carry a few parameters (tag, branch, rport…): one allocation instead of regrowing.
+            if parameters.isEmpty { parameters.reserveCapacity(4) }
             parameters.append(SIPParameter(name, value))
         }
         return parameters

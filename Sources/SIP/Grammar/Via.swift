@@ -42,7 +42,12 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `sent-protocol LWS sent-by *( SEMI via-params )`.
     public init(parsing text: String) throws(SIPSyntaxError) {
-        var scanner = ByteScanner(text)
+        try self.init(parsing: Array(text.utf8)[...])
+    }
+
+    /// Parses a Via value from UTF-8 bytes, such as a slice of a datagram.
+    init(parsing bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(bytes)
         scanner.skipWhitespace()
         // RFC 3261 §25.1: sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
         guard let name = scanner.scanToken() else {
@@ -103,7 +108,12 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `1*DIGIT LWS Method`.
     public init(parsing text: String) throws(SIPSyntaxError) {
-        var scanner = ByteScanner(text)
+        try self.init(parsing: Array(text.utf8)[...])
+    }
+
+    /// Parses a CSeq value from UTF-8 bytes, such as a slice of a datagram.
+    init(parsing bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        var scanner = ByteScanner(bytes)
         scanner.skipWhitespace()
         let digits = scanner.scan(while: CharacterClass.isDigit)
         guard !digits.isEmpty else { throw .invalidNumber(scanner.remainder) }

@@ -56,7 +56,13 @@ enum SIPMessageParser {
     private struct Field {
         let name: SIPHeaderName
         let value: String
+        /// The value's bytes in the datagram, when it is one unfolded, unsplit line there; rules parse
+        /// these rather than copying `value` back into bytes.
+        let bytes: ArraySlice<UInt8>?
         let line: Int
+
+        /// The value as bytes for its rule.
+        var valueBytes: ArraySlice<UInt8> { bytes ?? Array(value.utf8)[...] }
     }
 
     static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
@@ -138,14 +144,21 @@ enum SIPMessageParser {
 
             func addPending() {
                 guard let name else { return }
-                let value = folded.map { String(decoding: $0[...].trimmingSIPWhitespace(), as: UTF8.self) }
-                    ?? text(buffer[valueRange].trimmingSIPWhitespace())
+                let value: String
+                var valueBytes: ArraySlice<UInt8>?
+                if let folded {
+                    value = String(decoding: folded[...].trimmingSIPWhitespace(), as: UTF8.self)
+                } else {
+                    let trimmed = buffer[valueRange].trimmingSIPWhitespace()
+                    value = text(trimmed)
+                    valueBytes = bytes[trimmed.startIndex..<trimmed.endIndex]
+                }
                 if name.isList, value.containsComma {
                     for element in HeaderListSplitter.split(value) {
-                        fields.append(Field(name: name, value: element, line: nameLine))
+                        fields.append(Field(name: name, value: element, bytes: nil, line: nameLine))
                     }
                 } else {
-                    fields.append(Field(name: name, value: value, line: nameLine))
+                    fields.append(Field(name: name, value: value, bytes: valueBytes, line: nameLine))
                 }
             }
 
@@ -238,7 +251,7 @@ enum SIPMessageParser {
         }
         let length: Int
         do {
-            length = try contentLength(field.value)
+            length = try contentLength(field.valueBytes)
         } catch {
             throw .invalidHeaderValue(header: field.name.description, line: field.line, error)
         }
@@ -260,7 +273,7 @@ enum SIPMessageParser {
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
-        let validate: @Sendable (String) throws(SIPSyntaxError) -> ParsedValue
+        let validate: @Sendable (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
     }
 
     /// Checks the headers against the rules and returns the values the message keeps parsed.
@@ -279,7 +292,7 @@ enum SIPMessageParser {
             if counts[index] == 2 { duplicates.append((index, field.line)) }
             guard !invalid.contains(where: { $0.rule == index }) else { continue }
             do {
-                switch try rules[index].validate(field.value) {
+                switch try rules[index].validate(field.valueBytes) {
                 case .none: break
                 case .via(let via): if topVia == nil { topVia = via }
                 case .cseq(let value): cseq = value
@@ -328,7 +341,7 @@ enum SIPMessageParser {
         },
         Rule(name: .contact, required: false, single: false) { value throws(SIPSyntaxError) in
             // RFC 3261 §20.10: Contact: * is the REGISTER wildcard (and no address).
-            value == "*" ? .none : .address(try SIPAddress(parsing: value))
+            value.elementsEqual("*".utf8) ? .none : .address(try SIPAddress(parsing: value))
         },
         Rule(name: .route, required: false, single: false) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
@@ -343,7 +356,7 @@ enum SIPMessageParser {
             return .none
         },
         Rule(name: .date, required: false, single: true) { value throws(SIPSyntaxError) in
-            try validateDate(value)
+            try validateDate(String(decoding: value, as: UTF8.self))
             return .none
         },
     ]
@@ -351,7 +364,7 @@ enum SIPMessageParser {
     private static let requestRules: [Rule] = commonRules + [
         // RFC 3261 §20.22: Max-Forwards is 0-255.
         Rule(name: .maxForwards, required: true, single: true) { value throws(SIPSyntaxError) in
-            _ = try DecimalNumber.parse(value.utf8, maximum: 255)
+            _ = try DecimalNumber.parse(value, maximum: 255)
             return .none
         },
     ] + trailingRules
@@ -359,38 +372,40 @@ enum SIPMessageParser {
     private static let responseRules: [Rule] = commonRules + trailingRules
 
     // RFC 3261 §20.14: Content-Length is 1*DIGIT; anything past 2^31-1 cannot describe a datagram.
-    private static func contentLength(_ value: String) throws(SIPSyntaxError) -> Int {
-        Int(try DecimalNumber.parse(value.utf8, maximum: UInt64(Int32.max)))
+    private static func contentLength(_ value: ArraySlice<UInt8>) throws(SIPSyntaxError) -> Int {
+        Int(try DecimalNumber.parse(value, maximum: UInt64(Int32.max)))
     }
 
     // RFC 3261 §25.1: callid = word [ "@" word ]
-    private static func validateCallID(_ value: String) throws(SIPSyntaxError) {
+    private static func validateCallID(_ value: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        var problem: SIPSyntaxError { .expected("word [\"@\" word]", found: String(decoding: value, as: UTF8.self)) }
         var ats = 0
         var previous = UInt8(ascii: "@")  // the start counts as a separator: no empty first word
-        for byte in value.utf8 {
+        for byte in value {
             if byte == UInt8(ascii: "@") {
                 ats += 1
-                guard ats == 1, previous != byte else { throw .expected("word [\"@\" word]", found: value) }
+                guard ats == 1, previous != byte else { throw problem }
             } else if !CharacterClass.isWord(byte) {
-                throw .expected("word [\"@\" word]", found: value)
+                throw problem
             }
             previous = byte
         }
-        guard previous != UInt8(ascii: "@") else { throw .expected("word [\"@\" word]", found: value) }
+        guard previous != UInt8(ascii: "@") else { throw problem }
     }
 
     // RFC 3261 §20.15: m-type SLASH m-subtype *(SEMI m-parameter)
-    private static func validateMediaType(_ value: String) throws(SIPSyntaxError) {
+    private static func validateMediaType(_ value: ArraySlice<UInt8>) throws(SIPSyntaxError) {
+        var problem: SIPSyntaxError { .invalidMediaType(String(decoding: value, as: UTF8.self)) }
         var scanner = ByteScanner(value)
-        guard scanner.scanToken() != nil, scanner.consumeSeparator(UInt8(ascii: "/")), scanner.scanToken() != nil else {
-            throw .invalidMediaType(value)
+        guard scanner.skipToken(), scanner.consumeSeparator(UInt8(ascii: "/")), scanner.skipToken() else {
+            throw problem
         }
         do {
             _ = try HeaderParameterParser.parse(&scanner)
             scanner.skipWhitespace()
             try scanner.expectEnd()
         } catch {
-            throw .invalidMediaType(value)
+            throw problem
         }
     }
 

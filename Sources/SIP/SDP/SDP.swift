@@ -134,93 +134,70 @@ public struct SDPAnswer: Hashable, Sendable {
 
     /// Parses a session description, keeping the first `m=audio` stream.
     public init(parsing body: some Collection<UInt8>) throws(SDPError) {
-        let bytes = Array(body)
-        guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else { throw .notText }
-        var lines: [(number: Int, type: UInt8, value: String)] = []
-        // Split bytes, not Characters: "\r\n" is a single Character in Swift.
-        for (offset, rawLine) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let lineBytes = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
-            if lineBytes.isEmpty { continue }
-            // RFC 4566 §5: <type>=<value>, type is one lower-case letter, no whitespace around "=".
-            guard lineBytes.count >= 2, let type = lineBytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(type),
-                  lineBytes[lineBytes.startIndex + 1] == UInt8(ascii: "=")
-            else { throw .malformedLine(line: offset + 1, String(decoding: lineBytes, as: UTF8.self)) }
-            lines.append((offset + 1, type, String(decoding: lineBytes.dropFirst(2), as: UTF8.self)))
-        }
-        guard let first = lines.first, first.type == UInt8(ascii: "v"), first.value == "0" else {
-            throw .unsupportedVersion(lines.first.map { "\(Character(Unicode.Scalar($0.type)))=\($0.value)" } ?? "")
+        let text = SDPText(Array(body))
+        guard text.bytes.allSatisfy({ $0 < 0x80 }) || String(validating: text.bytes, as: UTF8.self) != nil else { throw .notText }
+        let lines = try text.lines()
+        guard let first = lines.first, first.type == UInt8(ascii: "v"), text.value(of: first).elementsEqual("0".utf8) else {
+            throw .unsupportedVersion(lines.first.map { "\(Character(Unicode.Scalar($0.type)))=\(text.string(of: $0))" } ?? "")
         }
         let firstMedia = lines.firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
         let session = lines[..<firstMedia]
         for required in [UInt8(ascii: "o"), UInt8(ascii: "s"), UInt8(ascii: "t")] where !session.contains(where: { $0.type == required }) {
             throw .missingField(String(Character(Unicode.Scalar(required))))
         }
-        guard let audioStart = lines.firstIndex(where: { $0.type == UInt8(ascii: "m") && $0.value.hasPrefix("audio ") }) else {
+        guard let audioStart = lines.firstIndex(where: { $0.type == UInt8(ascii: "m") && text.value(of: $0).starts(with: "audio ".utf8) }) else {
             throw .noAudioStream
         }
         let audioEnd = lines[(audioStart + 1)...].firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
         let media = lines[(audioStart + 1)..<audioEnd]
 
         // RFC 4566 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
-        let mediaLine = lines[audioStart].value
-        let fields = Self.words(mediaLine, separator: UInt8(ascii: " "))
-        guard fields.count >= 4,
-              let port = Int(Self.words(fields[1], separator: UInt8(ascii: "/")).first ?? ""), (0...65535).contains(port)
-        else { throw .invalidMediaLine(mediaLine) }
+        let mediaLine = lines[audioStart]
+        var fields = SDPText.Words(text.value(of: mediaLine), separator: UInt8(ascii: " "))
+        _ = fields.next()  // "audio"
+        guard let portField = fields.next(), let proto = fields.next(),
+              let port = SDPText.decimal(portField.prefix { $0 != UInt8(ascii: "/") }, maximum: 65535)
+        else { throw .invalidMediaLine(text.string(of: mediaLine)) }
         var payloadTypes: [UInt8] = []
-        for format in fields.dropFirst(3) {
-            guard let payloadType = UInt8(format), payloadType < 128 else { throw .invalidMediaLine(mediaLine) }
-            payloadTypes.append(payloadType)
+        while let format = fields.next() {
+            guard let payloadType = SDPText.decimal(format, maximum: 127) else { throw .invalidMediaLine(text.string(of: mediaLine)) }
+            payloadTypes.append(UInt8(payloadType))
         }
+        guard !payloadTypes.isEmpty else { throw .invalidMediaLine(text.string(of: mediaLine)) }
         mediaPort = port
-        transportProtocol = String(fields[2])
+        transportProtocol = String(decoding: proto, as: UTF8.self)
         self.payloadTypes = payloadTypes
 
         let connection = media.last(where: { $0.type == UInt8(ascii: "c") }) ?? session.last(where: { $0.type == UInt8(ascii: "c") })
         guard let connection else { throw .missingConnection }
-        connectionAddress = try Self.parseConnection(connection.value)
+        connectionAddress = try text.connectionAddress(connection)
 
         var rtpMaps: [UInt8: String] = [:]
         var ptime: Int?
-        for attribute in media where attribute.type == UInt8(ascii: "a") {
-            let (name, value) = Self.splitAttribute(attribute.value)
-            if name == "rtpmap", let value {
+        var direction: MediaDirection?
+        var sessionDirection: MediaDirection?
+        for line in session where line.type == UInt8(ascii: "a") {
+            sessionDirection = MediaDirection(attribute: text.value(of: line)) ?? sessionDirection
+        }
+        for line in media where line.type == UInt8(ascii: "a") {
+            let attribute = text.value(of: line)
+            if attribute.starts(with: "rtpmap:".utf8) {
                 // RFC 4566 §6: a=rtpmap:<payload type> <encoding name>/<clock rate>[/<parameters>]
-                if let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
-                   let payloadType = UInt8(value[..<space]), value.utf8.index(after: space) < value.endIndex {
-                    rtpMaps[payloadType] = String(value[value.utf8.index(after: space)...])
+                let value = attribute.dropFirst(7)
+                if let space = value.firstIndex(of: UInt8(ascii: " ")), space + 1 < value.endIndex,
+                   let payloadType = SDPText.decimal(value[..<space], maximum: 255) {
+                    rtpMaps[UInt8(payloadType)] = String(decoding: value[(space + 1)...], as: UTF8.self)
                 }
-            } else if name == "ptime", let value {
-                ptime = Int(value)
+            } else if attribute.starts(with: "ptime:".utf8) {
+                ptime = SDPText.decimal(attribute.dropFirst(6), maximum: 100_000)
+            } else if let stated = MediaDirection(attribute: attribute) {
+                direction = stated
             }
         }
         self.rtpMaps = rtpMaps
         self.ptime = ptime
-        telephoneEventPayloadType = payloadTypes.first { rtpMaps[$0]?.lowercased().hasPrefix("telephone-event/") == true }
-        let directionOf = { (slice: ArraySlice<(number: Int, type: UInt8, value: String)>) in
-            slice.lazy.filter { $0.type == UInt8(ascii: "a") }.compactMap { MediaDirection(rawValue: $0.value) }.last
-        }
-        direction = directionOf(media) ?? directionOf(session) ?? .sendrecv
-    }
-
-    // RFC 4566 §5.7: c=<nettype> <addrtype> <connection-address>[/ttl][/count]
-    private static func parseConnection(_ value: String) throws(SDPError) -> String {
-        let fields = words(value, separator: UInt8(ascii: " "))
-        guard fields.count == 3, fields[0] == "IN", fields[1] == "IP4" || fields[1] == "IP6",
-              let address = words(fields[2], separator: UInt8(ascii: "/")).first, !address.isEmpty
-        else { throw .invalidConnection(value) }
-        return String(address)
-    }
-
-    private static func splitAttribute(_ value: String) -> (String, String?) {
-        guard let colon = value.utf8.firstIndex(of: UInt8(ascii: ":")) else { return (value, nil) }
-        return (String(value[..<colon]), String(value[value.utf8.index(after: colon)...]))
-    }
-
-    /// The non-empty pieces of `text` between separators, split on UTF-8 bytes rather than Characters.
-    private static func words(_ text: some StringProtocol, separator: UInt8) -> [Substring] {
-        let whole = Substring(text)
-        return whole.utf8.split(separator: separator).map { Substring($0) }
+        telephoneEventPayloadType = payloadTypes.first { rtpMaps[$0].map { SDPText.hasPrefixIgnoringCase($0, "telephone-event/") } == true }
+        self.direction = direction ?? sessionDirection ?? .sendrecv
     }
 
     /// Picks the codec to send: the answerer's first format that we offered (RFC 3264 §6.1, §7).
@@ -229,7 +206,7 @@ public struct SDPAnswer: Hashable, Sendable {
         for payloadType in payloadTypes where payloadType != telephoneEventPayloadType {
             let codec = offer.codecs.first { codec in
                 if let encoding = rtpMaps[payloadType] {
-                    return encoding.uppercased().hasPrefix(codec.rawValue + "/")
+                    return SDPText.hasPrefixIgnoringCase(encoding, codec.rawValue) && encoding.utf8.dropFirst(codec.rawValue.utf8.count).first == UInt8(ascii: "/")
                 }
                 return codec.payloadType == payloadType  // RFC 3551 §6: static types need no rtpmap.
             }
@@ -270,5 +247,106 @@ public struct NegotiatedAudio: Hashable, Sendable {
         self.telephoneEventPayloadType = telephoneEventPayloadType
         self.direction = direction
         self.ptime = ptime
+    }
+}
+
+extension MediaDirection {
+    /// The direction an `a=` line states, if it is one of the four direction attributes (RFC 4566 §6).
+    init?(attribute: ArraySlice<UInt8>) {
+        guard let direction = Self.allCases.first(where: { attribute.elementsEqual($0.rawValue.utf8) }) else { return nil }
+        self = direction
+    }
+}
+
+/// The bytes of a session description, read as `<type>=<value>` lines without copying them into strings.
+private struct SDPText {
+    /// One line: its number from 1, its type letter and where its value lies in `bytes`.
+    struct Line {
+        var number: Int
+        var type: UInt8
+        var value: Range<Int>
+    }
+
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func value(of line: Line) -> ArraySlice<UInt8> { bytes[line.value] }
+
+    /// A line's value as text, for errors.
+    func string(of line: Line) -> String { String(decoding: bytes[line.value], as: UTF8.self) }
+
+    /// The non-empty lines; "\r\n" and "\n" both end a line (split on bytes: "\r\n" is one Character).
+    func lines() throws(SDPError) -> [Line] {
+        var lines: [Line] = []
+        lines.reserveCapacity(16)
+        var start = 0
+        var number = 0
+        while start < bytes.count {
+            number += 1
+            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let end = newline > start && bytes[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline
+            defer { start = newline + 1 }
+            if end == start { continue }
+            // RFC 4566 §5: <type>=<value>, type is one lower-case letter, no whitespace around "=".
+            let type = bytes[start]
+            guard end - start >= 2, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(type), bytes[start + 1] == UInt8(ascii: "=") else {
+                throw .malformedLine(line: number, String(decoding: bytes[start..<end], as: UTF8.self))
+            }
+            lines.append(Line(number: number, type: type, value: (start + 2)..<end))
+        }
+        return lines
+    }
+
+    // RFC 4566 §5.7: c=<nettype> <addrtype> <connection-address>[/ttl][/count]
+    func connectionAddress(_ line: Line) throws(SDPError) -> String {
+        var fields = Words(value(of: line), separator: UInt8(ascii: " "))
+        guard let network = fields.next(), network.elementsEqual("IN".utf8),
+              let type = fields.next(), type.elementsEqual("IP4".utf8) || type.elementsEqual("IP6".utf8),
+              let address = fields.next()?.prefix(while: { $0 != UInt8(ascii: "/") }), !address.isEmpty,
+              fields.next() == nil
+        else { throw .invalidConnection(string(of: line)) }
+        return String(decoding: address, as: UTF8.self)
+    }
+
+    /// The non-empty pieces of a value between separators.
+    struct Words: IteratorProtocol {
+        private var rest: ArraySlice<UInt8>
+        private let separator: UInt8
+
+        init(_ value: ArraySlice<UInt8>, separator: UInt8) {
+            self.rest = value
+            self.separator = separator
+        }
+
+        mutating func next() -> ArraySlice<UInt8>? {
+            guard let start = rest.firstIndex(where: { $0 != separator }) else { return nil }
+            let end = rest[start...].firstIndex(of: separator) ?? rest.endIndex
+            defer { rest = rest[end...] }
+            return rest[start..<end]
+        }
+    }
+
+    /// A decimal number of digits only, at most `maximum`.
+    static func decimal(_ digits: ArraySlice<UInt8>, maximum: Int) -> Int? {
+        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard CharacterClass.isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value <= maximum ? value : nil
+    }
+
+    /// Whether `text` starts with the ASCII `prefix`, ignoring case (encoding names are case-insensitive, RFC 4855 §3).
+    static func hasPrefixIgnoringCase(_ text: String, _ prefix: String) -> Bool {
+        func lowercased(_ byte: UInt8) -> UInt8 { CharacterClass.isAlpha(byte) ? byte | 0x20 : byte }
+        var characters = text.utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = characters.next(), lowercased(byte) == lowercased(expected) else { return false }
+        }
+        return true
     }
 }

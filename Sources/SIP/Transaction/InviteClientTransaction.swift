@@ -151,6 +151,7 @@ public struct InviteClientTransaction: Hashable, Sendable {
     /// Top Via, Max-Forwards, From, To, Call-ID, CSeq and Route as §9.1 and §17.1.1.3 require.
     private func copiedHeaders(to: String?, method: SIPMethod) -> SIPHeaders {
         var headers = SIPHeaders()
+        headers.reserveCapacity(8)
         if let via = request.headers[.via] { headers.append(.via, via) }
         headers.append(.maxForwards, request.headers[.maxForwards] ?? "70")
         if let from = request.headers[.from] { headers.append(.from, from) }
