@@ -12,6 +12,7 @@ import SIPUserAgent
 @main
 struct SIPLoad {
     static func main() async {
+        HeapTuning.applyForCallLoad()
         var arguments: [String: String] = [:]
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
         while let option = iterator.next() {
