@@ -448,8 +448,9 @@ public struct OutboundCall: Sendable {
         outcome.answeredAt = now
         outcome.finalStatus = response.statusCode
         var dialog = Dialog(
-            callID: callID, local: local, remote: configuration.toAddress,
-            sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI, response: response)
+            callID: callID, local: local, localText: invite.headers[.from], remote: configuration.toAddress,
+            remoteText: configuration.toText, sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI,
+            response: response)
         self.dialog = dialog
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
         let ack = dialog.makeACK(for: invite, via: newVia())
@@ -553,7 +554,7 @@ public struct OutboundCall: Sendable {
         headers.append(.cseq, CSeq(inviteSequenceNumber, .invite).description)
         headers.append(.contact, configuration.contactText)
         if let authorization { headers.append(authorization.name, authorization.value) }
-        for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(.allow, method) }
+        for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(SIPHeaders.Field(.allow, method)) }
         if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
         for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
         headers.append(.contentType, "application/sdp")

@@ -58,8 +58,13 @@ public struct Dialog: Hashable, Sendable {
         self.init(callID: callID, local: local, remote: remote, sequenceNumber: cseq.sequenceNumber, requestURI: invite.uri, response: response)
     }
 
-    /// The dialog state of RFC 3261 §12.1.2, from parts the caller already holds.
-    init(callID: String, local: SIPAddress, remote: SIPAddress, sequenceNumber: UInt32, requestURI: AnyURI, response: SIPResponse) {
+    /// The dialog state of RFC 3261 §12.1.2, from parts the caller already holds. `localText` is `local`
+    /// as the INVITE's From carried it and `remoteText` is `remote` (which has no tag) as its To carried
+    /// it, when the caller has them rendered already; otherwise they are rendered here.
+    init(
+        callID: String, local: SIPAddress, localText: String? = nil, remote: SIPAddress, remoteText: String? = nil,
+        sequenceNumber: UInt32, requestURI: AnyURI, response: SIPResponse
+    ) {
         self.state = response.isSuccess ? .confirmed : .early
         self.callID = callID
         self.local = local
@@ -72,8 +77,13 @@ public struct Dialog: Hashable, Sendable {
         // RFC 3261 §12.1.2: the UAC's route set is the Record-Route list in reverse order.
         self.routeSet = response.recordRoutes.reversed()
         self.isSecure = requestURI.sipURI?.isSecure ?? false
-        self.localHeader = local.description
-        self.remoteHeader = self.remote.description
+        self.localHeader = localText ?? local.description
+        if let remoteText, remote.tag == nil {
+            // RFC 3261 §12.2.1.1: To is the remote URI with the remote tag; the tag is the only change.
+            self.remoteHeader = self.remote.tag.map { remoteText + ";tag=" + $0 } ?? remoteText
+        } else {
+            self.remoteHeader = self.remote.description
+        }
     }
 
     /// Whether the response belongs to this dialog: same Call-ID, our From tag, and the peer's To tag.

@@ -65,8 +65,15 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
     /// tokens, so ASCII case folding is enough.
     static func namesMatch(_ lhs: String, _ rhs: String) -> Bool {
         guard lhs.utf8.count == rhs.utf8.count else { return false }
-        return zip(lhs.utf8, rhs.utf8).allSatisfy { left, right in
-            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= UInt8(ascii: "a") && (left | 0x20) <= UInt8(ascii: "z"))
+        // Compare contiguous UTF-8 (every native or literal string is), not the generic views.
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                zip(left, right).allSatisfy { left, right in
+                    left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= UInt8(ascii: "a") && (left | 0x20) <= UInt8(ascii: "z"))
+                }
+            }
         }
     }
 

@@ -25,8 +25,9 @@ public enum AnyURI: Hashable, Sendable, CustomStringConvertible {
         }
         let specific = bytes[(colon + 1)...]
         // Schemes are case-insensitive (RFC 3261 §19.1.4); compare letters by folding ASCII case.
-        func isScheme(_ name: String) -> Bool {
-            scheme.count == name.utf8.count && zip(scheme, name.utf8).allSatisfy { $0 | 0x20 == $1 }
+        func isScheme(_ name: StaticString) -> Bool {
+            scheme.count == name.utf8CodeUnitCount
+                && name.withUTF8Buffer { name in zip(scheme, name).allSatisfy { $0 | 0x20 == $1 } }
         }
         if isScheme("sip") {
             self = .sip(try SIPURI(isSecure: false, specific: specific))

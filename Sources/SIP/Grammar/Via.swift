@@ -129,5 +129,10 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `"<number> <method>"`.
-    public var description: String { "\(sequenceNumber) \(method)" }
+    public var description: String {
+        var text = String(sequenceNumber)
+        text += " "
+        text += method.rawValue
+        return text
+    }
 }

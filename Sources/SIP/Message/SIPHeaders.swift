@@ -4,15 +4,37 @@
 /// spelling, so `i`, `call-id` and `Call-ID` are the same name and all print as `Call-ID`.
 /// Unknown names keep the spelling they were created with.
 public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
-    /// The canonical spelling.
-    public let description: String
-    private let key: String
+    /// The spelling and case-folded key of a name that is not well known.
+    private final class OtherName: Sendable {
+        let spelling: String
+        let key: String
+
+        init(spelling: String, key: String) {
+            self.spelling = spelling
+            self.key = key
+        }
+    }
+
     /// The position of a well-known name in `wellKnownNames`, or -1 for any other name, so that
     /// comparing two well-known names (every lookup the parser and the call engine make) compares
-    /// integers instead of text.
+    /// integers instead of text, and copying one (every header field copy) touches no reference count.
     private let index: Int
+    /// Set exactly when `index` is -1.
+    private let other: OtherName?
+
+    /// The canonical spelling.
+    public var description: String {
+        other?.spelling ?? Self.wellKnownNames[index]
+    }
+
+    private var key: String {
+        other?.key ?? Self.wellKnownKeys[index]
+    }
+
     /// Whether the grammar of this header is a comma-separated list (RFC 3261 §7.3.1).
-    let isList: Bool
+    var isList: Bool {
+        index >= 0 && Self.isListName[index]
+    }
 
     /// Normalises `name`.
     public init(_ name: String) {
@@ -24,10 +46,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         if let known = Self.knownNames[lowercased] {
             self = known
         } else {
-            description = name
-            key = lowercased
             index = -1
-            isList = false
+            other = OtherName(spelling: name, key: lowercased)
         }
     }
 
@@ -44,6 +64,10 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     /// Hashes the case-folded canonical name.
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+
+    private static let wellKnownKeys = wellKnownNames.map { $0.lowercased() }
+
+    private static let isListName = wellKnownNames.map { listNames.contains($0) }
 
     // RFC 3261 §7.3.3 compact forms, plus those registered by later RFCs cited beside them.
     private static let compactForms: [String: String] = [
@@ -85,10 +109,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     ]
 
     private init(wellKnown index: Int) {
-        description = Self.wellKnownNames[index]
-        key = description.lowercased()
         self.index = index
-        isList = Self.listNames.contains(description)
+        other = nil
     }
 
     // Names as they are usually written, so parsing the common case needs no case folding.
@@ -180,12 +202,55 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         /// The field name.
         public var name: SIPHeaderName
         /// The field value with surrounding whitespace removed and line folds replaced by a space.
-        public var value: String
+        public var value: String {
+            get {
+                switch storage {
+                case .text(let text): text
+                case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+                }
+            }
+            set { storage = .text(newValue) }
+        }
+
+        // A parsed message keeps most values as the datagram's bytes: the call engine reads few of them
+        // as text (the parser has already parsed Via, CSeq, From, To and Contact), so making a string of
+        // every value on arrival would be wasted work.
+        private enum Storage: Sendable {
+            case text(String)
+            case bytes(ArraySlice<UInt8>)
+        }
+
+        private var storage: Storage
 
         /// Creates a field.
         public init(_ name: SIPHeaderName, _ value: String) {
             self.name = name
-            self.value = value
+            self.storage = .text(value)
+        }
+
+        /// A field whose value is these UTF-8 bytes, as parsed.
+        init(_ name: SIPHeaderName, bytes: ArraySlice<UInt8>) {
+            self.name = name
+            self.storage = .bytes(bytes)
+        }
+
+        /// Appends the value's UTF-8 bytes.
+        func appendValue(to output: inout [UInt8]) {
+            switch storage {
+            case .text(let text): output.append(contentsOf: text.utf8)
+            case .bytes(let bytes): output.append(contentsOf: bytes)
+            }
+        }
+
+        /// Fields are equal when their names are and their values are equal strings.
+        public static func == (lhs: Field, rhs: Field) -> Bool {
+            lhs.name == rhs.name && lhs.value == rhs.value
+        }
+
+        /// Hashes the name and the value's string.
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(name)
+            hasher.combine(value)
         }
     }
 
@@ -250,8 +315,8 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     }
 
     /// Appends one already-split field without list splitting.
-    mutating func appendElement(_ name: SIPHeaderName, _ value: String) {
-        fields.append(Field(name, value))
+    mutating func appendElement(_ field: Field) {
+        fields.append(field)
     }
 
     /// Removes every field named `name`.

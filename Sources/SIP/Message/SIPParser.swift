@@ -55,14 +55,13 @@ enum SIPMessageParser {
 
     private struct Field {
         let name: SIPHeaderName
-        let value: String
-        /// The value's bytes in the datagram, when it is one unfolded, unsplit line there; rules parse
-        /// these rather than copying `value` back into bytes.
-        let bytes: ArraySlice<UInt8>?
+        /// The value's UTF-8 bytes: a slice of the datagram, or of the joined lines of a folded value, or
+        /// one element of a list value.
+        let valueBytes: ArraySlice<UInt8>
         let line: Int
 
-        /// The value as bytes for its rule.
-        var valueBytes: ArraySlice<UInt8> { bytes ?? Array(value.utf8)[...] }
+        /// The header field the message keeps.
+        var field: SIPHeaders.Field { SIPHeaders.Field(name, bytes: valueBytes) }
     }
 
     static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
@@ -108,7 +107,7 @@ enum SIPMessageParser {
         headers.reserveCapacity(fields.count)
         for field in fields where field.name != .contentLength {
             // headerFields already split list headers into one element per field.
-            headers.appendElement(field.name, field.value)
+            headers.appendElement(field.field)
         }
         let body = try frameBody(bytes, from: bodyStart, fields: fields)
 
@@ -144,21 +143,19 @@ enum SIPMessageParser {
 
             func addPending() {
                 guard let name else { return }
-                let value: String
-                var valueBytes: ArraySlice<UInt8>?
+                let value: ArraySlice<UInt8>
                 if let folded {
-                    value = String(decoding: folded[...].trimmingSIPWhitespace(), as: UTF8.self)
+                    value = folded[...].trimmingSIPWhitespace()
                 } else {
                     let trimmed = buffer[valueRange].trimmingSIPWhitespace()
-                    value = text(trimmed)
-                    valueBytes = bytes[trimmed.startIndex..<trimmed.endIndex]
+                    value = bytes[trimmed.startIndex..<trimmed.endIndex]
                 }
-                if name.isList, value.containsComma {
-                    for element in HeaderListSplitter.split(value) {
-                        fields.append(Field(name: name, value: element, bytes: nil, line: nameLine))
+                if name.isList, value.contains(UInt8(ascii: ",")) {
+                    for element in HeaderListSplitter.split(String(decoding: value, as: UTF8.self)) {
+                        fields.append(Field(name: name, valueBytes: Array(element.utf8)[...], line: nameLine))
                     }
                 } else {
-                    fields.append(Field(name: name, value: value, bytes: valueBytes, line: nameLine))
+                    fields.append(Field(name: name, valueBytes: value, line: nameLine))
                 }
             }
 
@@ -499,7 +496,9 @@ enum SIPSerializer {
             bytes.append(contentsOf: field.name.description.utf8)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(UInt8(ascii: " "))
-            appendSingleLine(field.value, to: &bytes)
+            let start = bytes.count
+            field.appendValue(to: &bytes)
+            replaceLineBreaks(in: &bytes, from: start)
             bytes.append(0x0D)
             bytes.append(0x0A)
         }
@@ -516,8 +515,15 @@ enum SIPSerializer {
     static func appendSingleLine(_ text: String, to bytes: inout [UInt8]) {
         let start = bytes.count
         bytes.append(contentsOf: text.utf8)
-        for index in start..<bytes.count where bytes[index] == 0x0D || bytes[index] == 0x0A {
-            bytes[index] = UInt8(ascii: " ")
+        replaceLineBreaks(in: &bytes, from: start)
+    }
+
+    /// Replaces CR and LF from `start` on with spaces.
+    static func replaceLineBreaks(in bytes: inout [UInt8], from start: Int) {
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in start..<buffer.count where buffer[index] == 0x0D || buffer[index] == 0x0A {
+                buffer[index] = UInt8(ascii: " ")
+            }
         }
     }
 
