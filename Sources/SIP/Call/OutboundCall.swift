@@ -102,6 +102,8 @@ public struct OutboundCall: Sendable {
         public var requestURI: AnyURI {
             didSet { renderAddresses() }
         }
+        /// `requestURI` rendered once, like the addresses below.
+        private(set) var requestURIText = ""
         /// Our From address, without a tag (the call adds one).
         public var from: SIPAddress {
             didSet { renderAddresses() }
@@ -120,11 +122,19 @@ public struct OutboundCall: Sendable {
         private(set) var toText = ""
         private(set) var contactText = ""
         /// The host we put in Via sent-by.
-        public var viaHost: String
+        public var viaHost: String {
+            didSet { renderAddresses() }
+        }
         /// The port we put in Via sent-by.
-        public var viaPort: Int?
+        public var viaPort: Int? {
+            didSet { renderAddresses() }
+        }
         /// The Via transport token; anything but UDP is treated as reliable (RFC 3261 §17.1.1.2).
-        public var transport: String
+        public var transport: String {
+            didSet { renderAddresses() }
+        }
+        /// Our Via without parameters (`SIP/2.0/UDP host:port`), rendered once: each request appends its branch.
+        private(set) var viaText = ""
         /// The SDP offer sent in the INVITE.
         public var offer: SDPOffer {
             didSet { offerBody = offer.body }
@@ -188,6 +198,8 @@ public struct OutboundCall: Sendable {
             fromText = from.tag == nil ? from.description : nil
             toText = toAddress.description
             contactText = SIPAddress(uri: .sip(contact)).description
+            requestURIText = requestURI.description
+            viaText = Via(transport: transport, host: viaHost, port: viaPort).description
         }
     }
 
@@ -453,7 +465,8 @@ public struct OutboundCall: Sendable {
             response: response)
         self.dialog = dialog
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
-        let ack = dialog.makeACK(for: invite, via: newVia())
+        let via = newVia()
+        let ack = dialog.makeACK(for: invite, via: via.value, viaText: via.text)
         self.ack = ack
         actions.append(.send(.request(ack)))
         if cancelReason != nil {
@@ -485,7 +498,8 @@ public struct OutboundCall: Sendable {
         }
         // RFC 3261 §13.2.2.4: a further 2xx creates another dialog, which we ACK and end with BYE.
         guard var straggler = try? Dialog(invite: invite, response: response) else { return }
-        let ack = straggler.makeACK(for: invite, via: newVia())
+        let via = newVia()
+        let ack = straggler.makeACK(for: invite, via: via.value, viaText: via.text)
         actions.append(.send(.request(ack)))
         sendBye(in: &straggler, at: now, into: &actions)
     }
@@ -514,8 +528,8 @@ public struct OutboundCall: Sendable {
 
     private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         let via = newVia()
-        let bye = dialog.makeRequest(.bye, via: via)
-        let key = ClientTransactionKey(branch: via.branch ?? "", method: .bye)
+        let bye = dialog.makeRequest(.bye, via: via.value, viaText: via.text)
+        let key = ClientTransactionKey(branch: via.branch, method: .bye)
         let (transaction, transactionActions) = NonInviteClientTransaction.start(
             bye, key: key, isReliable: isReliable, timers: configuration.timers)
         nonInviteTransactions.append(transaction)
@@ -546,7 +560,7 @@ public struct OutboundCall: Sendable {
         var headers = SIPHeaders()
         headers.reserveCapacity(15 + configuration.additionalHeaders.count)
         let via = newVia()
-        headers.append(.via, via.description)
+        headers.append(.via, via.text)
         headers.append(.maxForwards, "70")
         headers.append(.from, configuration.fromText.map { $0 + ";tag=" + localTag } ?? local.description)
         headers.append(.to, configuration.toText)
@@ -558,8 +572,10 @@ public struct OutboundCall: Sendable {
         if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
         for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
         headers.append(.contentType, "application/sdp")
-        invite = SIPRequest(method: .invite, uri: configuration.requestURI, headers: headers, body: configuration.offerBody)
-        let key = ClientTransactionKey(branch: via.branch ?? "", method: .invite)
+        invite = SIPRequest(
+            method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
+            body: configuration.offerBody)
+        let key = ClientTransactionKey(branch: via.branch, method: .invite)
         currentInviteKey = key
         let (transaction, transactionActions) = InviteClientTransaction.start(
             invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers)
@@ -567,11 +583,27 @@ public struct OutboundCall: Sendable {
         perform(transactionActions, for: key, at: now, into: &actions)
     }
 
-    private mutating func newVia() -> Via {
+    /// A Via for a request we send, with its branch and its header text.
+    private struct NewVia {
+        let value: Via
+        let branch: String
+        let text: String
+    }
+
+    private mutating func newVia() -> NewVia {
+        let branch = SIPIdentifiers.branch(using: &random)
         // RFC 3581 §3: ask for rport so responses reach us through NAT.
-        Via(
+        let value = Via(
             transport: configuration.transport, host: configuration.viaHost, port: configuration.viaPort,
-            parameters: [SIPParameter("branch", SIPIdentifiers.branch(using: &random)), SIPParameter("rport")])
+            parameters: [SIPParameter("branch", branch), SIPParameter("rport")])
+        // `value.description`, from the Via rendered once per configuration: every request renders one.
+        var text = configuration.viaText
+        text.reserveCapacity(text.utf8.count + branch.utf8.count + 15)
+        text += ";branch="
+        text += branch
+        text += ";rport"
+        assert(text == value.description, "the prerendered Via differs from Via.description")
+        return NewVia(value: value, branch: branch, text: text)
     }
 
     // MARK: Media and ending

@@ -30,7 +30,11 @@ public struct Dialog: Hashable, Sendable {
     /// The highest CSeq number the peer has used, once it has sent a request (RFC 3261 §12.2.2).
     public private(set) var remoteSequenceNumber: UInt32?
     /// The peer's Contact URI, where in-dialog requests go.
-    public private(set) var remoteTarget: AnyURI
+    public private(set) var remoteTarget: AnyURI {
+        didSet { remoteTargetText = remoteTarget.description }
+    }
+    /// `remoteTarget` rendered once, for the Request-URI of every request in the dialog.
+    private var remoteTargetText: String
     /// Record-Route values reversed (RFC 3261 §12.1.2).
     public private(set) var routeSet: [SIPAddress]
     /// Whether the INVITE's Request-URI was a SIPS URI (RFC 3261 §12.1.2).
@@ -74,6 +78,7 @@ public struct Dialog: Hashable, Sendable {
         self.remoteSequenceNumber = nil
         // RFC 3261 §12.1.2: the remote target is the Contact of the response; a peer that omits it keeps the Request-URI.
         self.remoteTarget = response.contacts.first?.uri ?? requestURI
+        self.remoteTargetText = remoteTarget.description
         // RFC 3261 §12.1.2: the UAC's route set is the Record-Route list in reverse order.
         self.routeSet = response.recordRoutes.reversed()
         self.isSecure = requestURI.sipURI?.isSecure ?? false
@@ -108,15 +113,25 @@ public struct Dialog: Hashable, Sendable {
 
     /// Builds the next request in the dialog (RFC 3261 §12.2.1.1), incrementing the local CSeq.
     public mutating func makeRequest(_ method: SIPMethod, via: Via, maxForwards: Int = 70) -> SIPRequest {
+        makeRequest(method, via: via, viaText: nil)
+    }
+
+    /// `makeRequest(_:via:maxForwards:)` with the Via already rendered as `viaText`, when the caller has it.
+    mutating func makeRequest(_ method: SIPMethod, via: Via, viaText: String?, maxForwards: Int = 70) -> SIPRequest {
         localSequenceNumber &+= 1
-        return buildRequest(method, sequenceNumber: localSequenceNumber, via: via, maxForwards: maxForwards)
+        return buildRequest(method, sequenceNumber: localSequenceNumber, viaText: viaText ?? via.description, maxForwards: maxForwards)
     }
 
     /// Builds the ACK for a 2xx to `invite` (RFC 3261 §13.2.2.4): in-dialog routing, the INVITE's CSeq
     /// number with method ACK, a new branch in `via`, and the INVITE's credentials.
     public func makeACK(for invite: SIPRequest, via: Via, maxForwards: Int = 70) -> SIPRequest {
+        makeACK(for: invite, via: via, viaText: nil)
+    }
+
+    /// `makeACK(for:via:maxForwards:)` with the Via already rendered as `viaText`, when the caller has it.
+    func makeACK(for invite: SIPRequest, via: Via, viaText: String?, maxForwards: Int = 70) -> SIPRequest {
         let sequenceNumber = invite.cseq?.sequenceNumber ?? localSequenceNumber
-        var ack = buildRequest(.ack, sequenceNumber: sequenceNumber, via: via, maxForwards: maxForwards)
+        var ack = buildRequest(.ack, sequenceNumber: sequenceNumber, viaText: viaText ?? via.description, maxForwards: maxForwards)
         for field in invite.headers where field.name == .authorization || field.name == .proxyAuthorization {
             ack.headers.append(field.name, field.value)
         }
@@ -143,10 +158,10 @@ public struct Dialog: Hashable, Sendable {
         }
     }
 
-    private func buildRequest(_ method: SIPMethod, sequenceNumber: UInt32, via: Via, maxForwards: Int) -> SIPRequest {
+    private func buildRequest(_ method: SIPMethod, sequenceNumber: UInt32, viaText: String, maxForwards: Int) -> SIPRequest {
         var headers = SIPHeaders()
         headers.reserveCapacity(8 + routeSet.count)
-        headers.append(.via, via.description)
+        headers.append(.via, viaText)
         headers.append(.maxForwards, String(maxForwards))
         headers.append(.from, localHeader)
         headers.append(.to, remoteHeader)
@@ -154,7 +169,10 @@ public struct Dialog: Hashable, Sendable {
         headers.append(.cseq, CSeq(sequenceNumber, method).description)
         let (uri, routes) = requestTarget()
         for route in routes { headers.append(.route, route.description) }
-        return SIPRequest(method: method, uri: uri, headers: headers)
+        // A strict router takes the remote target's place in the Request-URI (RFC 3261 §12.2.1.1).
+        return uri == remoteTarget
+            ? SIPRequest(method: method, uri: uri, uriText: remoteTargetText, headers: headers)
+            : SIPRequest(method: method, uri: uri, headers: headers)
     }
 
     // RFC 3261 §12.2.1.1: Request-URI and Route set for loose and strict routers.

@@ -3,7 +3,9 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     /// The method.
     public var method: SIPMethod
     /// The Request-URI.
-    public var uri: AnyURI
+    public var uri: AnyURI {
+        didSet { uriText = nil }
+    }
     /// Header fields, in order, without Content-Length.
     public var headers: SIPHeaders {
         didSet { parsedHeaders = nil }
@@ -12,6 +14,9 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     public var body: [UInt8]
     /// What the parser parsed of the headers; nil once they change.
     public internal(set) var parsedHeaders: ParsedHeaders?
+    /// `uri` as text, when whoever built the request had it rendered already (a call's INVITE and its
+    /// in-dialog requests go to the same URI every time); nil once `uri` changes.
+    var uriText: String?
 
     /// Creates a request.
     public init(method: SIPMethod, uri: AnyURI, headers: SIPHeaders = [], body: [UInt8] = []) {
@@ -19,6 +24,12 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         self.uri = uri
         self.headers = headers
         self.body = body
+    }
+
+    /// Creates a request whose URI is already rendered as `uriText`.
+    init(method: SIPMethod, uri: AnyURI, uriText: String, headers: SIPHeaders, body: [UInt8] = []) {
+        self.init(method: method, uri: uri, headers: headers, body: body)
+        self.uriText = uriText
     }
 
     /// Requests are equal when their method, URI, headers and body are.

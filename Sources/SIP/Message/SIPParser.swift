@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a datagram is not an acceptable SIP message. Line numbers count from 1 at the start line.
 public enum SIPParseError: Error, Hashable, Sendable {
     /// The input holds nothing but CRLFs (RFC 3261 §7.5 keep-alives) or nothing at all.
@@ -76,9 +82,7 @@ enum SIPMessageParser {
             while index < buffer.count, buffer[index] == cr || buffer[index] == lf { index += 1 }
             sawContent = index < buffer.count
             while index < buffer.count {
-                var lineFeed = index
-                while lineFeed < buffer.count, buffer[lineFeed] != lf { lineFeed += 1 }
-                guard lineFeed < buffer.count else { break }
+                guard let lineFeed = buffer[index...].firstIndexOf(lf) else { break }
                 let end = lineFeed > index && buffer[lineFeed - 1] == cr ? lineFeed - 1 : lineFeed
                 let start = index
                 index = lineFeed + 1
@@ -162,7 +166,7 @@ enum SIPMessageParser {
             for (offset, range) in zip(lines.indices, lines) {
                 let number = offset + 1
                 let line = buffer[range]
-                guard !line.contains(cr) else { throw .malformedHeaderLine(line: number, text(line)) }
+                guard line.firstIndexOf(cr) == nil else { throw .malformedHeaderLine(line: number, text(line)) }
                 if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
                     guard name != nil else { throw .continuationWithoutHeader(line: number) }
                     // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
@@ -451,7 +455,7 @@ extension SIPRequest {
 
     /// Appends the request in canonical wire form to `bytes`.
     public func serialize(into bytes: inout [UInt8]) {
-        let uri = uri.description
+        let uri = uriText ?? uri.description
         // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF
         SIPSerializer.serialize(into: &bytes, startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
             bytes.append(contentsOf: method.rawValue.utf8)
@@ -521,6 +525,10 @@ enum SIPSerializer {
     /// Replaces CR and LF from `start` on with spaces.
     static func replaceLineBreaks(in bytes: inout [UInt8], from start: Int) {
         bytes.withUnsafeMutableBufferPointer { buffer in
+            // Values almost never hold a line break: test every byte without branching, then fix the rare value.
+            var seen: UInt8 = 0
+            for byte in buffer[start...] { seen |= (byte == 0x0D ? 1 : 0) | (byte == 0x0A ? 1 : 0) }
+            guard seen != 0 else { return }
             for index in start..<buffer.count where buffer[index] == 0x0D || buffer[index] == 0x0A {
                 buffer[index] = UInt8(ascii: " ")
             }
@@ -539,5 +547,15 @@ enum SIPSerializer {
             remaining %= divisor
             divisor /= 10
         }
+    }
+}
+
+extension Slice where Base == UnsafeBufferPointer<UInt8> {
+    /// The position of the first `byte`, found with the C library's vectorised `memchr`.
+    func firstIndexOf(_ byte: UInt8) -> Int? {
+        guard !isEmpty, let start = base.baseAddress?.advanced(by: startIndex),
+              let found = memchr(start, Int32(byte), count)
+        else { return nil }
+        return startIndex + UnsafeRawPointer(start).distance(to: UnsafeRawPointer(found))
     }
 }
