@@ -380,7 +380,8 @@ public struct OutboundCall: Sendable {
     public mutating func hangUp(at now: ContinuousClock.Instant) -> [CallAction] {
         var actions = Self.actionList()
         if state == .confirmed {
-            guard var dialog else { return [] }
+            // Taken out and put back rather than copied: a dialog copy retains every one of its strings.
+            guard var dialog = dialog.take() else { return [] }
             sendBye(in: &dialog, at: now, into: &actions)
             self.dialog = dialog
             end(.localHangup, at: now, into: &actions)
@@ -463,7 +464,6 @@ public struct OutboundCall: Sendable {
             callID: callID, local: local, localText: invite.headers[.from], remote: configuration.toAddress,
             remoteText: configuration.toText, sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI,
             response: response)
-        self.dialog = dialog
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
         let via = newVia()
         let ack = dialog.makeACK(for: invite, via: via.value, viaText: via.text)
@@ -484,6 +484,7 @@ public struct OutboundCall: Sendable {
             end(.mediaNegotiationFailed, at: now, into: &actions)
             return
         }
+        self.dialog = dialog
         state = .confirmed
         startMedia(answer, into: &actions)
     }

@@ -39,11 +39,36 @@ enum SessionTimer: Hashable, Sendable {
     case probe(TransactionTimer)
 }
 
+/// The pending timers of one session, each with the generation it was scheduled with: a wheel entry whose
+/// generation no longer matches was cancelled or replaced. A session has a handful at most, so a short list
+/// compared by equality (their transaction branches are the very strings scheduled) costs less than hashing
+/// the keys on every timer event.
+struct TimerGenerations {
+    private var entries: [(timer: SessionTimer, generation: UInt64)] = []
+
+    subscript(timer: SessionTimer) -> UInt64? {
+        get { entries.first { $0.timer == timer }?.generation }
+        set {
+            if let index = entries.firstIndex(where: { $0.timer == timer }) {
+                if let newValue {
+                    entries[index].generation = newValue
+                } else {
+                    entries.swapAt(index, entries.count - 1)
+                    entries.removeLast()
+                }
+            } else if let newValue {
+                if entries.isEmpty { entries.reserveCapacity(4) }
+                entries.append((timer, newValue))
+            }
+        }
+    }
+}
+
 /// Something that owns timers on the core's wheel and receives the messages of one Call-ID.
 /// Confined to the core's event loop.
 protocol SessionOwner: AnyObject {
     var id: UInt64 { get }
-    var timerGenerations: [SessionTimer: UInt64] { get set }
+    var timerGenerations: TimerGenerations { get set }
     func timerFired(_ timer: SessionTimer, at now: ContinuousClock.Instant)
     func receive(_ message: SIPMessage, from address: SocketAddress, at now: ContinuousClock.Instant)
     /// The socket closed: settle now, with whatever state there is.
@@ -55,7 +80,7 @@ protocol SessionOwner: AnyObject {
 /// Confined to the core's event loop.
 final class CallSession: SessionOwner {
     let id: UInt64
-    var timerGenerations: [SessionTimer: UInt64] = [:]
+    var timerGenerations = TimerGenerations()
     private unowned let core: UserAgentCore
     private var call: OutboundCall
     private let spec: AttemptSpec

@@ -5,7 +5,7 @@ import SIP
 /// Confined to the core's event loop.
 final class ProbeSession: SessionOwner {
     let id: UInt64
-    var timerGenerations: [SessionTimer: UInt64] = [:]
+    var timerGenerations = TimerGenerations()
     let callID: String
     private unowned let core: UserAgentCore
     private var transaction: NonInviteClientTransaction
