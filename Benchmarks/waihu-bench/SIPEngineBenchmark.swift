@@ -7,7 +7,11 @@ import SIP
 /// branches, tags and Call-IDs follow from their seeds, so a second pass with the same seeds matches it);
 /// the timed pass is the user agent's side alone. `scripts/bench-sip` measures the whole, sockets included,
 /// against sipp; this isolates the part written in this package, for profilers and before/after figures.
-func profileSIPEngine(calls: Int) {
+///
+/// `rounds` timed passes follow the recording pass; the fastest is reported. A run under callgrind with one
+/// round and another with two differ by exactly one pass of the user agent's work, which is how
+/// `scripts/bench sip-engine` counts instructions per call where timings are too noisy to compare.
+func profileSIPEngine(calls: Int, rounds: Int) {
     var configuration = OutboundCall.Configuration(
         requestURI: .sip(SIPURI(user: "13800138000", host: "127.0.0.1", port: 5060)),
         from: SIPAddress(uri: .sip(SIPURI(user: "075512345678", host: "127.0.0.1"))),
@@ -83,7 +87,7 @@ func profileSIPEngine(calls: Int) {
     for index in 0..<calls { _ = call(seed: UInt64(index) &+ 1, script: &scripts[index], recording: true) }
     var best = Double.infinity
     var bytes = 0
-    for _ in 0..<5 {
+    for _ in 0..<max(1, rounds) {
         let clock = ContinuousClock.now
         bytes = 0
         for index in 0..<calls { bytes &+= call(seed: UInt64(index) &+ 1, script: &scripts[index], recording: false) }

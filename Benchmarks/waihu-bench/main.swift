@@ -113,8 +113,10 @@ case "profile-decisions":
 case "profile-scrub":
     try await profileScrub()
 case "sip-engine":
-    profileSIPEngine(calls: arguments.dropFirst().first.flatMap(Int.init) ?? 100_000)
+    profileSIPEngine(
+        calls: arguments.dropFirst().first.flatMap(Int.init) ?? 100_000,
+        rounds: arguments.dropFirst(2).first.flatMap(Int.init) ?? 5)
 default:
-    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections] | sip-engine [calls]")
+    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections] | sip-engine [calls [rounds]]")
     exit(2)
 }
