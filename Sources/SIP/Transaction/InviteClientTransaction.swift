@@ -72,25 +72,33 @@ public struct InviteClientTransaction: Hashable, Sendable {
         case (.calling, 100...199):
             // RFC 3261 §17.1.1.2: a provisional response stops retransmissions; Timer B only applies in Calling.
             state = .proceeding
-            return stopCallingTimers() + [.deliver(response)]
+            var actions = stoppingCallingTimers(thenRoomFor: 1)
+            actions.append(.deliver(response))
+            return actions
         case (.proceeding, 100...199):
             return [.deliver(response)]
         case (.calling, 200...299), (.proceeding, 200...299):
             // RFC 3261 §17.1.1.2: a 2xx goes to the TU, which ACKs it; the transaction terminates.
-            let stop = state == .calling ? stopCallingTimers() : []
+            var actions = state == .calling ? stoppingCallingTimers(thenRoomFor: 2) : []
             state = .terminated
-            return stop + [.deliver(response), .terminated]
+            actions.append(.deliver(response))
+            actions.append(.terminated)
+            return actions
         case (.calling, 300...699), (.proceeding, 300...699):
-            let stop = state == .calling ? stopCallingTimers() : []
+            var actions = state == .calling ? stoppingCallingTimers(thenRoomFor: 3) : []
             let ack = makeACK(for: response)
             self.ack = ack
+            actions.append(.send(ack))
+            actions.append(.deliver(response))
             // RFC 3261 §17.1.1.2: Timer D is 0 s for reliable transports.
             if isReliable {
                 state = .terminated
-                return stop + [.send(ack), .deliver(response), .terminated]
+                actions.append(.terminated)
+            } else {
+                state = .completed
+                actions.append(.startTimer(.d, after: timers.timerD))
             }
-            state = .completed
-            return stop + [.send(ack), .deliver(response), .startTimer(.d, after: timers.timerD)]
+            return actions
         case (.completed, 300...699):
             // RFC 3261 §17.1.1.2: retransmitted final responses are absorbed and re-ACKed.
             return ack.map { [.send($0)] } ?? []
@@ -125,7 +133,10 @@ public struct InviteClientTransaction: Hashable, Sendable {
         switch state {
         case .calling:
             state = .terminated
-            return stopCallingTimers() + [.transportFailure, .terminated]
+            var actions = stoppingCallingTimers(thenRoomFor: 2)
+            actions.append(.transportFailure)
+            actions.append(.terminated)
+            return actions
         case .proceeding:
             state = .terminated
             return [.transportFailure, .terminated]
@@ -162,7 +173,13 @@ public struct InviteClientTransaction: Hashable, Sendable {
         return headers
     }
 
-    private func stopCallingTimers() -> [ClientTransactionAction] {
-        (isReliable ? [] : [.cancelTimer(.a)]) + [.cancelTimer(.b)]
+    /// The actions that stop Timers A and B, in a list with room for `count` more: one allocation per
+    /// response rather than one per list joined.
+    private func stoppingCallingTimers(thenRoomFor count: Int) -> [ClientTransactionAction] {
+        var actions: [ClientTransactionAction] = []
+        actions.reserveCapacity(count + 2)
+        if !isReliable { actions.append(.cancelTimer(.a)) }
+        actions.append(.cancelTimer(.b))
+        return actions
     }
 }

@@ -68,14 +68,20 @@ public struct NonInviteClientTransaction: Hashable, Sendable {
         case (.proceeding, 100...199):
             return [.deliver(response)]
         case (.trying, 200...699), (.proceeding, 200...699):
-            let stop: [ClientTransactionAction] = (isReliable ? [] : [.cancelTimer(.e)]) + [.cancelTimer(.f)]
+            var actions: [ClientTransactionAction] = []
+            actions.reserveCapacity(4)
+            if !isReliable { actions.append(.cancelTimer(.e)) }
+            actions.append(.cancelTimer(.f))
+            actions.append(.deliver(response))
             // RFC 3261 §17.1.2.2: Timer K is T4 for unreliable transports and zero for reliable ones.
             if isReliable {
                 state = .terminated
-                return stop + [.deliver(response), .terminated]
+                actions.append(.terminated)
+            } else {
+                state = .completed
+                actions.append(.startTimer(.k, after: timers.t4))
             }
-            state = .completed
-            return stop + [.deliver(response), .startTimer(.k, after: timers.t4)]
+            return actions
         default:
             // RFC 3261 §17.1.2.2: in Completed, retransmitted responses are absorbed.
             return []
