@@ -31,6 +31,19 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         other?.key ?? Self.wellKnownKeys[index]
     }
 
+    /// Appends `Name: ` as a header line starts (RFC 3261 §7.3.1), from bytes prepared once for well-known names.
+    func appendLineStart(to bytes: inout [UInt8]) {
+        if let other {
+            bytes.append(contentsOf: other.spelling.utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(UInt8(ascii: " "))
+        } else {
+            bytes.append(contentsOf: Self.wellKnownLineStarts[index])
+        }
+    }
+
+    private static let wellKnownLineStarts = wellKnownNames.map { Array(($0 + ": ").utf8) }
+
     /// Whether the grammar of this header is a comma-separated list (RFC 3261 §7.3.1).
     var isList: Bool {
         index >= 0 && Self.isListName[index]
@@ -237,8 +250,11 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         /// Appends the value's UTF-8 bytes.
         func appendValue(to output: inout [UInt8]) {
             switch storage {
-            case .text(let text): output.append(contentsOf: text.utf8)
-            case .bytes(let bytes): output.append(contentsOf: bytes)
+            case .text(var text):
+                // Copying from the contiguous UTF-8 is a memcpy; appending the view goes element by element.
+                text.withUTF8 { output.append(contentsOf: $0) }
+            case .bytes(let bytes):
+                output.append(contentsOf: bytes)
             }
         }
 

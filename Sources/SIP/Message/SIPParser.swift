@@ -497,9 +497,7 @@ enum SIPSerializer {
         bytes.append(0x0D)
         bytes.append(0x0A)
         for field in headers where field.name != .contentLength {
-            bytes.append(contentsOf: field.name.description.utf8)
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(UInt8(ascii: " "))
+            field.name.appendLineStart(to: &bytes)
             let start = bytes.count
             field.appendValue(to: &bytes)
             replaceLineBreaks(in: &bytes, from: start)
