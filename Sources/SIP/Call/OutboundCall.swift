@@ -264,7 +264,6 @@ public struct OutboundCall: Sendable {
 
     private let isReliable: Bool
 
-
     private init(configuration: Configuration, at now: ContinuousClock.Instant) {
         var random = SplitMix64(seed: configuration.randomSeed)
         var local = configuration.from
@@ -466,7 +465,7 @@ public struct OutboundCall: Sendable {
             response: response)
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
         let via = newVia()
-        let ack = dialog.makeACK(for: invite, via: via.value, viaText: via.text)
+        let ack = dialog.makeACK(for: invite, viaText: via.text)
         self.ack = ack
         actions.append(.send(.request(ack)))
         if cancelReason != nil {
@@ -500,7 +499,7 @@ public struct OutboundCall: Sendable {
         // RFC 3261 §13.2.2.4: a further 2xx creates another dialog, which we ACK and end with BYE.
         guard var straggler = try? Dialog(invite: invite, response: response) else { return }
         let via = newVia()
-        let ack = straggler.makeACK(for: invite, via: via.value, viaText: via.text)
+        let ack = straggler.makeACK(for: invite, viaText: via.text)
         actions.append(.send(.request(ack)))
         sendBye(in: &straggler, at: now, into: &actions)
     }
@@ -529,7 +528,7 @@ public struct OutboundCall: Sendable {
 
     private mutating func sendBye(in dialog: inout Dialog, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         let via = newVia()
-        let bye = dialog.makeRequest(.bye, via: via.value, viaText: via.text)
+        let bye = dialog.makeRequest(.bye, viaText: via.text)
         let key = ClientTransactionKey(branch: via.branch, method: .bye)
         let (transaction, transactionActions) = NonInviteClientTransaction.start(
             bye, key: key, isReliable: isReliable, timers: configuration.timers)
@@ -584,27 +583,26 @@ public struct OutboundCall: Sendable {
         perform(transactionActions, for: key, at: now, into: &actions)
     }
 
-    /// A Via for a request we send, with its branch and its header text.
+    /// A Via for a request we send: its branch and its header text.
     private struct NewVia {
-        let value: Via
         let branch: String
         let text: String
     }
 
     private mutating func newVia() -> NewVia {
         let branch = SIPIdentifiers.branch(using: &random)
-        // RFC 3581 §3: ask for rport so responses reach us through NAT.
-        let value = Via(
-            transport: configuration.transport, host: configuration.viaHost, port: configuration.viaPort,
-            parameters: [SIPParameter("branch", branch), SIPParameter("rport")])
-        // `value.description`, from the Via rendered once per configuration: every request renders one.
+        // RFC 3581 §3: ask for rport so responses reach us through NAT. The text extends the Via rendered
+        // once per configuration rather than rendering a `Via` for every request.
         var text = configuration.viaText
         text.reserveCapacity(text.utf8.count + branch.utf8.count + 15)
         text += ";branch="
         text += branch
         text += ";rport"
-        assert(text == value.description, "the prerendered Via differs from Via.description")
-        return NewVia(value: value, branch: branch, text: text)
+        assert(text == Via(
+            transport: configuration.transport, host: configuration.viaHost, port: configuration.viaPort,
+            parameters: [SIPParameter("branch", branch), SIPParameter("rport")]).description,
+            "the prerendered Via differs from Via.description")
+        return NewVia(branch: branch, text: text)
     }
 
     // MARK: Media and ending

@@ -113,25 +113,25 @@ public struct Dialog: Hashable, Sendable {
 
     /// Builds the next request in the dialog (RFC 3261 §12.2.1.1), incrementing the local CSeq.
     public mutating func makeRequest(_ method: SIPMethod, via: Via, maxForwards: Int = 70) -> SIPRequest {
-        makeRequest(method, via: via, viaText: nil)
+        makeRequest(method, viaText: via.description, maxForwards: maxForwards)
     }
 
-    /// `makeRequest(_:via:maxForwards:)` with the Via already rendered as `viaText`, when the caller has it.
-    mutating func makeRequest(_ method: SIPMethod, via: Via, viaText: String?, maxForwards: Int = 70) -> SIPRequest {
+    /// `makeRequest(_:via:maxForwards:)` with the Via given as its header text, for a caller that renders it.
+    mutating func makeRequest(_ method: SIPMethod, viaText: String, maxForwards: Int = 70) -> SIPRequest {
         localSequenceNumber &+= 1
-        return buildRequest(method, sequenceNumber: localSequenceNumber, viaText: viaText ?? via.description, maxForwards: maxForwards)
+        return buildRequest(method, sequenceNumber: localSequenceNumber, viaText: viaText, maxForwards: maxForwards)
     }
 
     /// Builds the ACK for a 2xx to `invite` (RFC 3261 §13.2.2.4): in-dialog routing, the INVITE's CSeq
     /// number with method ACK, a new branch in `via`, and the INVITE's credentials.
     public func makeACK(for invite: SIPRequest, via: Via, maxForwards: Int = 70) -> SIPRequest {
-        makeACK(for: invite, via: via, viaText: nil)
+        makeACK(for: invite, viaText: via.description, maxForwards: maxForwards)
     }
 
-    /// `makeACK(for:via:maxForwards:)` with the Via already rendered as `viaText`, when the caller has it.
-    func makeACK(for invite: SIPRequest, via: Via, viaText: String?, maxForwards: Int = 70) -> SIPRequest {
+    /// `makeACK(for:via:maxForwards:)` with the Via given as its header text, for a caller that renders it.
+    func makeACK(for invite: SIPRequest, viaText: String, maxForwards: Int = 70) -> SIPRequest {
         let sequenceNumber = invite.cseq?.sequenceNumber ?? localSequenceNumber
-        var ack = buildRequest(.ack, sequenceNumber: sequenceNumber, viaText: viaText ?? via.description, maxForwards: maxForwards)
+        var ack = buildRequest(.ack, sequenceNumber: sequenceNumber, viaText: viaText, maxForwards: maxForwards)
         for field in invite.headers where field.name == .authorization || field.name == .proxyAuthorization {
             ack.headers.append(field.name, field.value)
         }
@@ -167,19 +167,16 @@ public struct Dialog: Hashable, Sendable {
         headers.append(.to, remoteHeader)
         headers.append(.callID, callID)
         headers.append(.cseq, CSeq(sequenceNumber, method).description)
-        let (uri, routes) = requestTarget()
+        let (uri, uriText, routes) = requestTarget()
         for route in routes { headers.append(.route, route.description) }
-        // A strict router takes the remote target's place in the Request-URI (RFC 3261 §12.2.1.1).
-        return uri == remoteTarget
-            ? SIPRequest(method: method, uri: uri, uriText: remoteTargetText, headers: headers)
-            : SIPRequest(method: method, uri: uri, headers: headers)
+        return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
     }
 
-    // RFC 3261 §12.2.1.1: Request-URI and Route set for loose and strict routers.
-    private func requestTarget() -> (AnyURI, [SIPAddress]) {
-        guard let first = routeSet.first else { return (remoteTarget, []) }
+    // RFC 3261 §12.2.1.1: Request-URI (and its text) and Route set for loose and strict routers.
+    private func requestTarget() -> (uri: AnyURI, uriText: String, routes: [SIPAddress]) {
+        guard let first = routeSet.first else { return (remoteTarget, remoteTargetText, []) }
         if first.uri.sipURI?.isLooseRouter ?? false {
-            return (remoteTarget, routeSet)
+            return (remoteTarget, remoteTargetText, routeSet)
         }
         // Strict router: it becomes the Request-URI (minus what §19.1.1 Table 1 forbids there) and the
         // remote target is appended as the last route.
@@ -189,6 +186,6 @@ public struct Dialog: Hashable, Sendable {
             sipURI.headers = []
             uri = .sip(sipURI)
         }
-        return (uri, Array(routeSet.dropFirst()) + [SIPAddress(uri: remoteTarget)])
+        return (uri, uri.description, Array(routeSet.dropFirst()) + [SIPAddress(uri: remoteTarget)])
     }
 }
