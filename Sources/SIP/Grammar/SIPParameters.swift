@@ -87,14 +87,7 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
         elements.append(parameter)
     }
 
-    /// `;name=value` for each header parameter, values written as stored.
-    var headerParameterText: String {
-        var text = ""
-        appendHeaderParameterText(to: &text)
-        return text
-    }
-
-    /// Appends `;name=value` for each parameter.
+    /// Appends `;name=value` for each header parameter, values written as stored.
     func appendHeaderParameterText(to text: inout String) {
         for parameter in elements {
             text += ";"

@@ -82,7 +82,7 @@ enum SIPMessageParser {
             while index < buffer.count, buffer[index] == cr || buffer[index] == lf { index += 1 }
             sawContent = index < buffer.count
             while index < buffer.count {
-                guard let lineFeed = buffer[index...].firstIndexOf(lf) else { break }
+                guard let lineFeed = buffer[index...].firstIndexUsingMemchr(of: lf) else { break }
                 let end = lineFeed > index && buffer[lineFeed - 1] == cr ? lineFeed - 1 : lineFeed
                 let start = index
                 index = lineFeed + 1
@@ -166,7 +166,7 @@ enum SIPMessageParser {
             for (offset, range) in zip(lines.indices, lines) {
                 let number = offset + 1
                 let line = buffer[range]
-                guard line.firstIndexOf(cr) == nil else { throw .malformedHeaderLine(line: number, text(line)) }
+                guard line.firstIndexUsingMemchr(of: cr) == nil else { throw .malformedHeaderLine(line: number, text(line)) }
                 if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
                     guard name != nil else { throw .continuationWithoutHeader(line: number) }
                     // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
@@ -550,7 +550,7 @@ enum SIPSerializer {
 
 extension Slice where Base == UnsafeBufferPointer<UInt8> {
     /// The position of the first `byte`, found with the C library's vectorised `memchr`.
-    func firstIndexOf(_ byte: UInt8) -> Int? {
+    func firstIndexUsingMemchr(of byte: UInt8) -> Int? {
         guard !isEmpty, let start = base.baseAddress?.advanced(by: startIndex),
               let found = memchr(start, Int32(byte), count)
         else { return nil }

@@ -331,13 +331,7 @@ private struct SDPText {
 
     /// A decimal number of digits only, at most `maximum`.
     static func decimal(_ digits: ArraySlice<UInt8>, maximum: Int) -> Int? {
-        guard !digits.isEmpty, digits.count <= 9 else { return nil }
-        var value = 0
-        for byte in digits {
-            guard CharacterClass.isDigit(byte) else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value <= maximum ? value : nil
+        (try? DecimalNumber.parse(digits, maximum: UInt64(maximum))).map(Int.init)
     }
 
     /// Whether `text` starts with the ASCII `prefix`, ignoring case (encoding names are case-insensitive, RFC 4855 §3).
