@@ -18,6 +18,8 @@ func profileSIPEngine(calls: Int, rounds: Int) {
         contact: SIPURI(user: "075512345678", host: "127.0.0.1", port: 5062), viaHost: "127.0.0.1", viaPort: 5062,
         offer: SDPOffer(sessionID: 1, address: "127.0.0.1", port: 9, telephoneEventPayloadType: nil, direction: .inactive),
         randomSeed: 0)
+    // As the user agent parses: with one memo for every message it receives.
+    var memo = SIPHeaderMemo()
     let answerSDP = Array("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n".utf8)
 
     /// What the gateway sends for one call: 180, 200 with SDP, 200 for the BYE.
@@ -27,9 +29,10 @@ func profileSIPEngine(calls: Int, rounds: Int) {
         var byeAnswer: [UInt8] = []
     }
 
-    func reply(to bytes: [UInt8], status: Int, body: [UInt8] = []) -> [UInt8] {
+    // Like sipp, the gateway gives every call its own To tag.
+    func reply(to bytes: [UInt8], status: Int, toTag: String, body: [UInt8] = []) -> [UInt8] {
         guard case .request(let request) = try! SIPMessage(parsing: bytes) else { fatalError("expected a request") }
-        var response = SIPResponse(replyingTo: request, statusCode: status, toTag: "uas-7f3a")
+        var response = SIPResponse(replyingTo: request, statusCode: status, toTag: toTag)
         if request.method == .invite {
             response.headers.append(.contact, "<sip:13800138000@127.0.0.1:5060>")
         }
@@ -63,20 +66,20 @@ func profileSIPEngine(calls: Int, rounds: Int) {
             return last
         }
         func receive(_ bytes: [UInt8], into call: inout OutboundCall) {
-            guard case .response(let response) = try! SIPMessage(parsing: bytes) else { fatalError("expected a response") }
+            guard case .response(let response) = try! SIPMessage(parsing: bytes, memo: &memo) else { fatalError("expected a response") }
             _ = perform(call.receive(response, at: now))
         }
         let (started, actions) = OutboundCall.start(configuration, at: now)
         var outbound = started
         let invite = perform(actions)
         if recording {
-            script.ringing = reply(to: invite, status: 180)
-            script.answer = reply(to: invite, status: 200, body: answerSDP)
+            script.ringing = reply(to: invite, status: 180, toTag: "uas-\(seed)")
+            script.answer = reply(to: invite, status: 200, toTag: "uas-\(seed)", body: answerSDP)
         }
         receive(script.ringing, into: &outbound)
         receive(script.answer, into: &outbound)
         let bye = perform(outbound.hangUp(at: now))
-        if recording { script.byeAnswer = reply(to: bye, status: 200) }
+        if recording { script.byeAnswer = reply(to: bye, status: 200, toTag: "uas-\(seed)") }
         receive(script.byeAnswer, into: &outbound)
         if let timerK { _ = perform(outbound.timerFired(timerK, at: now)) }
         precondition(outbound.isFinished && outbound.outcome.classification == .answered, "the scripted call did not complete")
@@ -95,4 +98,6 @@ func profileSIPEngine(calls: Int, rounds: Int) {
     }
     print("sip engine: \(calls) answered calls (INVITE, 180, 200+SDP, ACK, BYE, 200, Timer K) without sockets")
     print("  \(String(format: "%.1f", best / Double(calls) * 1e6)) µs per call, \(format(Double(calls) / best)) calls/s on one core, \(bytes / calls) bytes sent per call")
+    let lookUps = memo.hits + memo.misses
+    print("  header memo: \(memo.hits) of \(lookUps) values found (\(lookUps == 0 ? 0 : memo.hits * 100 / lookUps)%)")
 }

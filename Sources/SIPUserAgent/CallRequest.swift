@@ -162,6 +162,10 @@ public struct TransportStatistics: Hashable, Sendable {
     public var sendFailures = 0
     /// Calls and probes currently held.
     public var activeSessions = 0
+    /// Header values taken from the parser's memo instead of parsed again (see `SIPHeaderMemo`).
+    public var headerMemoHits = 0
+    /// Header values the parser had to parse.
+    public var headerMemoMisses = 0
 
     /// Creates zeroed counters.
     public init() {}

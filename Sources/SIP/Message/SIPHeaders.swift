@@ -31,6 +31,9 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         other?.key ?? Self.wellKnownKeys[index]
     }
 
+    /// A small number standing for a well-known name (-1 for any other), cheaper to hash than the text.
+    var wellKnownIndex: Int { index }
+
     /// Appends `Name: ` as a header line starts (RFC 3261 §7.3.1), from bytes prepared once for well-known names.
     func appendLineStart(to bytes: inout [UInt8]) {
         if let other {

@@ -46,7 +46,15 @@ extension SIPMessage {
     /// joined with a single space, and list headers (Via, Contact, Route…) are split into one field
     /// per element.
     public init(parsing bytes: some Collection<UInt8>) throws(SIPParseError) {
-        self = try SIPMessageParser.parse(Array(bytes))
+        var memo = SIPHeaderMemo.disabled
+        self = try SIPMessageParser.parse(Array(bytes), memo: &memo)
+    }
+
+    /// Parses one message from a datagram like ``init(parsing:)``, taking From, To, Via, Contact, Route
+    /// and Record-Route values that `memo` has seen before from it instead of parsing them again, and
+    /// remembering the others there.
+    public init(parsing bytes: some Collection<UInt8>, memo: inout SIPHeaderMemo) throws(SIPParseError) {
+        self = try SIPMessageParser.parse(Array(bytes), memo: &memo)
     }
 }
 
@@ -70,7 +78,7 @@ enum SIPMessageParser {
         var field: SIPHeaders.Field { SIPHeaders.Field(name, bytes: valueBytes) }
     }
 
-    static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
+    static func parse(_ bytes: [UInt8], memo: inout SIPHeaderMemo) throws(SIPParseError) -> SIPMessage {
         // The start line and header lines as ranges of `bytes` without their CRLF, up to the empty line.
         var lines: [Range<Int>] = []
         lines.reserveCapacity(16)
@@ -106,7 +114,7 @@ enum SIPMessageParser {
             : try parseRequestLine(startLine)
 
         let fields = try headerFields(bytes, lines: lines[1...])
-        let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules)
+        let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules, memo: &memo)
         var headers = SIPHeaders()
         headers.reserveCapacity(fields.count)
         for field in fields where field.name != .contentLength {
@@ -263,7 +271,7 @@ enum SIPMessageParser {
     }
 
     /// A header value as its rule parsed it, when the message keeps it (see `ParsedHeaders`).
-    private enum ParsedValue {
+    enum ParsedValue: Sendable {
         case none
         case address(SIPAddress)
         case cseq(CSeq)
@@ -274,11 +282,13 @@ enum SIPMessageParser {
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
+        /// Whether values are looked up in the memo: those that cost a full address or Via parse.
+        var isMemoized = false
         let validate: @Sendable (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
     }
 
     /// Checks the headers against the rules and returns the values the message keeps parsed.
-    private static func validate(_ fields: [Field], rules: [Rule]) throws(SIPParseError) -> ParsedHeaders {
+    private static func validate(_ fields: [Field], rules: [Rule], memo: inout SIPHeaderMemo) throws(SIPParseError) -> ParsedHeaders {
         // One pass over the fields, then errors in rule order: missing, duplicate, then the first
         // invalid value, exactly as checking each rule against every field would report them.
         // Problems are rare, so only the counts take an array up front.
@@ -293,7 +303,19 @@ enum SIPMessageParser {
             if counts[index] == 2 { duplicates.append((index, field.line)) }
             guard !invalid.contains(where: { $0.rule == index }) else { continue }
             do {
-                switch try rules[index].validate(field.valueBytes) {
+                let value: ParsedValue
+                if rules[index].isMemoized {
+                    let remembered = memo.lookUp(field.name, field.valueBytes)
+                    if let known = remembered.value {
+                        value = known
+                    } else {
+                        value = try rules[index].validate(field.valueBytes)
+                        if let slot = remembered.slot { memo.remember(value, field.name, field.valueBytes, in: slot) }
+                    }
+                } else {
+                    value = try rules[index].validate(field.valueBytes)
+                }
+                switch value {
                 case .none: break
                 case .via(let via): if topVia == nil { topVia = via }
                 case .cseq(let value): cseq = value
@@ -321,10 +343,10 @@ enum SIPMessageParser {
             _ = try contentLength(value)
             return .none
         },
-        Rule(name: .to, required: true, single: true) { value throws(SIPSyntaxError) in
+        Rule(name: .to, required: true, single: true, isMemoized: true) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .from, required: true, single: true) { value throws(SIPSyntaxError) in
+        Rule(name: .from, required: true, single: true, isMemoized: true) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
         Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
@@ -337,18 +359,18 @@ enum SIPMessageParser {
     ]
 
     private static let trailingRules: [Rule] = [
-        Rule(name: .via, required: true, single: false) { value throws(SIPSyntaxError) in
+        Rule(name: .via, required: true, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
             .via(try Via(parsing: value))
         },
-        Rule(name: .contact, required: false, single: false) { value throws(SIPSyntaxError) in
+        Rule(name: .contact, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
             // RFC 3261 §20.10: Contact: * is the REGISTER wildcard (and no address).
             value.elementsEqual("*".utf8) ? .none : .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .route, required: false, single: false) { value throws(SIPSyntaxError) in
+        Rule(name: .route, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },
-        Rule(name: .recordRoute, required: false, single: false) { value throws(SIPSyntaxError) in
+        Rule(name: .recordRoute, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },

@@ -31,6 +31,8 @@ final class UserAgentCore: @unchecked Sendable {
     private var needsFlush = false
     /// Where messages are serialized before they are copied into their datagram, kept between messages.
     private var scratch: [UInt8] = []
+    /// From, To, Via and Contact values already parsed: a call's responses repeat them byte for byte.
+    private var headerMemo = SIPHeaderMemo()
     private var statistics = TransportStatistics()
     private var nextID: UInt64 = 0
     private var nextGeneration: UInt64 = 0
@@ -68,7 +70,7 @@ final class UserAgentCore: @unchecked Sendable {
         statistics.received += 1
         let message: SIPMessage
         do {
-            message = try SIPMessage(parsing: Array(buffer.readableBytesView))
+            message = try SIPMessage(parsing: Array(buffer.readableBytesView), memo: &headerMemo)
         } catch {
             statistics.unparseable += 1
             logger.debug("dropped unparseable datagram", metadata: ["from": "\(address)", "error": "\(error)"])
@@ -229,6 +231,8 @@ final class UserAgentCore: @unchecked Sendable {
         eventLoop.submit {
             var statistics = self.statistics
             statistics.activeSessions = self.owners.count
+            statistics.headerMemoHits = self.headerMemo.hits
+            statistics.headerMemoMisses = self.headerMemo.misses
             return statistics
         }
     }

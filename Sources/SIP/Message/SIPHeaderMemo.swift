@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Header values the parser has already parsed, remembered by their exact bytes.
+///
+/// The responses of one call repeat their From, To and Via byte for byte, and a gateway sends the same
+/// Contact on every call. Parsing a header is a pure function of its bytes, so a value found here is
+/// exactly what parsing would produce; comparing the bytes costs a small part of parsing them again.
+/// Only values that parsed cleanly are remembered: a malformed value is parsed, and rejected, every time.
+///
+/// The memo is a fixed table indexed by a hash of the header name and bytes, so a new value simply
+/// replaces whatever shared its slot. Keep one per thread of parsing (a user agent keeps one on its
+/// event loop) and pass it to ``SIPMessage/init(parsing:memo:)``.
+public struct SIPHeaderMemo: Sendable {
+    /// Where a looked-up value lives or would live.
+    struct Slot {
+        fileprivate let index: Int
+    }
+
+    // One array per part, so that a look-up compares a name and bytes in place and copies a value
+    // (retaining its strings) only when it is found.
+    private var names: [Int]
+    private var keys: [[UInt8]]
+    private var values: [SIPMessageParser.ParsedValue?]
+    private let mask: Int
+    /// Look-ups answered from the memo.
+    public private(set) var hits = 0
+    /// Look-ups that had to parse.
+    public private(set) var misses = 0
+
+    /// A memo of `capacity` values, rounded up to a power of two; 0 remembers nothing.
+    public init(capacity: Int = 1024) {
+        let size = capacity <= 0 ? 0 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
+        names = Array(repeating: Int.min, count: size)
+        keys = Array(repeating: [], count: size)
+        values = Array(repeating: nil, count: size)
+        mask = size - 1
+    }
+
+    /// A memo that remembers nothing: parsing without one.
+    static var disabled: SIPHeaderMemo { SIPHeaderMemo(capacity: 0) }
+
+    /// The remembered value of header `name` with these bytes, or the slot to remember it in.
+    mutating func lookUp(_ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+        guard mask >= 0 else { return (nil, nil) }
+        let nameIndex = name.wellKnownIndex
+        let (index, isStored) = bytes.withUnsafeBytes { raw in
+            let index = Self.hash(raw, nameIndex) & mask
+            let isStored = names[index] == nameIndex && keys[index].withUnsafeBytes { key in
+                key.count == raw.count && (raw.isEmpty || memcmp(key.baseAddress!, raw.baseAddress!, raw.count) == 0)
+            }
+            return (index, isStored)
+        }
+        // Unknown names share index -1, so their spelling must match too.
+        if isStored, nameIndex >= 0, let value = values[index] {
+            hits += 1
+            return (value, nil)
+        }
+        misses += 1
+        return (nil, nameIndex >= 0 ? Slot(index: index) : nil)
+    }
+
+    /// Remembers what parsing these bytes gave, in the slot `lookUp` returned.
+    mutating func remember(_ value: SIPMessageParser.ParsedValue, _ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>, in slot: Slot) {
+        names[slot.index] = name.wellKnownIndex
+        keys[slot.index] = Array(bytes)
+        values[slot.index] = value
+    }
+
+    // Eight bytes at a time, each word mixed by a multiply and a shift (the SplitMix64 finaliser's
+    // constants); every byte of the value counts, because values often differ only in a trailing tag.
+    private static func hash(_ bytes: UnsafeRawBufferPointer, _ seed: Int) -> Int {
+        var state = UInt64(truncatingIfNeeded: seed) ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        func mix(_ word: UInt64) {
+            state = (state ^ word) &* 0xBF58_476D_1CE4_E5B9
+            state ^= state >> 31
+        }
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        mix(tail)
+        state = (state ^ (state >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: state ^ (state >> 31))
+    }
+}

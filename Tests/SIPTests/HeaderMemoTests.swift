@@ -1,0 +1,145 @@
+import Foundation
+@testable import SIP
+import Testing
+
+@Suite("Header memo")
+struct HeaderMemoTests {
+    private let ringing = """
+        SIP/2.0 180 Ringing
+        Via: SIP/2.0/UDP 192.0.2.4:5062;branch=z9hG4bK776asdhds;rport=5062
+        From: "Alice" <sip:alice@example.com>;tag=1928301774
+        To: <sip:bob@example.com>;tag=a6c85cf
+        Call-ID: a84b4c76e66710@192.0.2.4
+        CSeq: 1 INVITE
+        Contact: <sip:bob@192.0.2.9:5070;transport=udp>
+        Record-Route: <sip:p1.example.com;lr>
+        Content-Length: 0
+
+
+        """
+
+    /// The typed header values a parsed message carries, for comparing two parses of it.
+    private struct Values: Equatable {
+        let topVia: Via?, cseq: CSeq?, from: SIPAddress?, to: SIPAddress?, contacts: [SIPAddress], recordRoutes: [SIPAddress]
+
+        init(_ message: SIPMessage) {
+            switch message {
+            case .request(let request):
+                self.init(request)
+            case .response(let response):
+                self.init(response)
+            }
+        }
+
+        init(_ message: some SIPMessageProtocol) {
+            topVia = message.topVia
+            cseq = message.cseq
+            from = message.from
+            to = message.to
+            contacts = message.contacts
+            recordRoutes = message.recordRoutes
+        }
+    }
+
+    private func parse(_ bytes: [UInt8], memo: inout SIPHeaderMemo) -> Result<SIPMessage, SIPParseError> {
+        Result { () throws(SIPParseError) -> SIPMessage in try SIPMessage(parsing: bytes, memo: &memo) }
+    }
+
+    @Test("a repeated response takes From, To, Via, Contact and Record-Route from the memo, with the same values")
+    func repeatedResponse() throws {
+        var memo = SIPHeaderMemo()
+        let bytes = wire(ringing)
+        let first = try SIPMessage(parsing: bytes, memo: &memo)
+        #expect(memo.hits == 0)
+        #expect(memo.misses == 5)
+        let second = try SIPMessage(parsing: bytes, memo: &memo)
+        #expect(memo.hits == 5)
+        #expect(memo.misses == 5)
+        #expect(second == first)
+        #expect(Values(second) == Values(try SIPMessage(parsing: bytes)))
+        #expect(Values(second).to?.tag == "a6c85cf")
+    }
+
+    @Test("a value that differs in one byte is parsed again")
+    func differentTag() throws {
+        var memo = SIPHeaderMemo()
+        _ = try SIPMessage(parsing: wire(ringing), memo: &memo)
+        let other = try SIPMessage(parsing: wire(ringing.replacingOccurrences(of: "tag=a6c85cf", with: "tag=a6c85cg")), memo: &memo)
+        #expect(memo.hits == 4)
+        #expect(memo.misses == 6)
+        #expect(Values(other).to?.tag == "a6c85cg")
+    }
+
+    @Test("the same bytes under another header name do not share a value: Contact * is valid, From * is not")
+    func headerNameIsPartOfTheKey() throws {
+        var memo = SIPHeaderMemo(capacity: 1)  // one slot: every value lands in it
+        let register = wire("""
+            REGISTER sip:example.com SIP/2.0
+            Via: SIP/2.0/UDP h;branch=z9hG4bK1
+            Max-Forwards: 70
+            To: <sip:bob@example.com>
+            From: <sip:bob@example.com>;tag=1
+            Call-ID: memo@example.com
+            CSeq: 1 REGISTER
+            Contact: *
+            Expires: 0
+
+
+            """)
+        _ = try SIPMessage(parsing: register, memo: &memo)
+        let wildcardFrom = wire("""
+            OPTIONS sip:bob@example.com SIP/2.0
+            Via: SIP/2.0/UDP h;branch=z9hG4bK1
+            Max-Forwards: 70
+            To: <sip:bob@example.com>
+            From: *
+            Call-ID: memo@example.com
+            CSeq: 1 OPTIONS
+
+
+            """)
+        #expect(throws: SIPParseError.self) { try SIPMessage(parsing: wildcardFrom, memo: &memo) }
+    }
+
+    @Test("a malformed value is never remembered: it is rejected every time")
+    func malformedValueIsNotRemembered() {
+        var memo = SIPHeaderMemo()
+        let bytes = wire(ringing.replacingOccurrences(of: "To: <sip:bob@example.com>", with: "To: <sip:bob@example.com"))
+        let expected = parseError(bytes)
+        #expect(expected != nil)
+        for _ in 0..<2 {
+            #expect(throws: expected!) { try SIPMessage(parsing: bytes, memo: &memo) }
+        }
+        #expect(memo.hits == 4)  // the second parse's Via, From, Contact and Record-Route
+        #expect(memo.misses == 6)  // the first parse's five values, and To again
+    }
+
+    @Test("every torture message parses, or fails, the same with a shared memo as without one, on first and second sight")
+    func tortureCorpus() throws {
+        let folder = try #require(Bundle.module.url(forResource: "Torture", withExtension: nil))
+        let urls = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sip" }
+        #expect(urls.count > 40)
+        for capacity in [1, 1024] {
+            var memo = SIPHeaderMemo(capacity: capacity)
+            for _ in 0..<2 {
+                for url in urls {
+                    let bytes = Array(try Data(contentsOf: url))
+                    let plain = Result { () throws(SIPParseError) -> SIPMessage in try SIPMessage(parsing: bytes) }
+                    let memoized = parse(bytes, memo: &memo)
+                    switch (plain, memoized) {
+                    case (.success(let expected), .success(let actual)):
+                        #expect(actual == expected, "\(url.lastPathComponent)")
+                        #expect(Values(actual) == Values(expected), "\(url.lastPathComponent)")
+                    case (.failure(let expected), .failure(let actual)):
+                        #expect(actual == expected, "\(url.lastPathComponent)")
+                    default:
+                        Issue.record("\(url.lastPathComponent): \(plain) without a memo, \(memoized) with one")
+                    }
+                }
+            }
+            // One slot is evicted by every next value; a full memo finds the second sight's values.
+            #expect(capacity == 1 || memo.hits > memo.misses / 2)
+        }
+    }
+}
