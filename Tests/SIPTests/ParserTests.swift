@@ -201,6 +201,25 @@ struct ParserTests {
 
 @Suite("URI and address grammar")
 struct GrammarTests {
+    @Test("a copied SIP URI changes alone: copies share their parts until one is written")
+    func copyOnWrite() throws {
+        let original = try SIPURI(parsing: "sip:alice@example.com:5060;transport=udp")
+        var copy = original
+        #expect(copy == original)
+        #expect(copy.hashValue == original.hashValue)
+        copy.port = 5070
+        copy.parameters.set("lr", nil)
+        #expect(original.port == 5060)
+        #expect(!original.isLooseRouter)
+        #expect(copy.port == 5070 && copy.isLooseRouter)
+        #expect(copy != original)
+        copy.port = 5060
+        copy.parameters.remove("lr")
+        #expect(copy == original)
+        #expect(copy.hashValue == original.hashValue)
+        #expect(Set([copy, original]).count == 1)
+    }
+
     @Test("full SIP URI with user, password, port, parameters and headers")
     func fullSIPURI() throws {
         let uri = try SIPURI(parsing: "sips:alice:secret@Atlanta.example.com:5061;transport=tcp;lr;maddr=239.255.255.1?subject=project%20x&priority=urgent")

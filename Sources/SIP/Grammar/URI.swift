@@ -62,21 +62,80 @@ public enum AnyURI: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A `sip:`/`sips:` URI (RFC 3261 §19.1). User, password and parameters are stored percent-decoded.
+///
+/// The parts live in one copy-on-write box: a URI is copied into every request, address, dialog and
+/// configuration that names it, and copying it then retains one reference instead of each of its strings
+/// and lists.
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
+    // Mutated only through `parts`, which copies a shared box first.
+    private final class Parts: @unchecked Sendable {
+        var isSecure: Bool
+        var user: String?
+        var password: String?
+        var host: String
+        var port: Int?
+        var parameters: SIPParameters
+        var headers: SIPParameters
+
+        init(isSecure: Bool, user: String?, password: String?, host: String, port: Int?, parameters: SIPParameters, headers: SIPParameters) {
+            self.isSecure = isSecure
+            self.user = user
+            self.password = password
+            self.host = host
+            self.port = port
+            self.parameters = parameters
+            self.headers = headers
+        }
+
+        func copy() -> Parts {
+            Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
+        }
+    }
+
+    private var box: Parts
+
+    private var parts: Parts {
+        mutating get {
+            if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+            return box
+        }
+    }
+
     /// `true` for `sips:`.
-    public var isSecure: Bool
+    public var isSecure: Bool {
+        get { box.isSecure }
+        set { parts.isSecure = newValue }
+    }
     /// The user part, decoded.
-    public var user: String?
+    public var user: String? {
+        get { box.user }
+        set { parts.user = newValue }
+    }
     /// The password, decoded; nil when the userinfo has no `:`.
-    public var password: String?
+    public var password: String? {
+        get { box.password }
+        set { parts.password = newValue }
+    }
     /// The host as written: a hostname, an IPv4 address, or an IPv6 reference including its brackets.
-    public var host: String
+    public var host: String {
+        get { box.host }
+        set { parts.host = newValue }
+    }
     /// The port, when present.
-    public var port: Int?
+    public var port: Int? {
+        get { box.port }
+        set { parts.port = newValue }
+    }
     /// URI parameters (`;transport=udp;lr`), decoded.
-    public var parameters: SIPParameters
+    public var parameters: SIPParameters {
+        get { box.parameters }
+        _modify { yield &parts.parameters }
+    }
     /// URI headers (`?Subject=x`), decoded; values are never nil.
-    public var headers: SIPParameters
+    public var headers: SIPParameters {
+        get { box.headers }
+        _modify { yield &parts.headers }
+    }
 
     /// Creates a SIP URI.
     public init(
@@ -88,13 +147,24 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         parameters: SIPParameters = [],
         headers: SIPParameters = []
     ) {
-        self.isSecure = isSecure
-        self.user = user
-        self.password = password
-        self.host = host
-        self.port = port
-        self.parameters = parameters
-        self.headers = headers
+        box = Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
+    }
+
+    /// URIs are equal when every part is; two copies of one URI compare without reading the parts.
+    public static func == (lhs: SIPURI, rhs: SIPURI) -> Bool {
+        lhs.box === rhs.box || (lhs.isSecure == rhs.isSecure && lhs.user == rhs.user && lhs.password == rhs.password
+            && lhs.host == rhs.host && lhs.port == rhs.port && lhs.parameters == rhs.parameters && lhs.headers == rhs.headers)
+    }
+
+    /// Hashes every part.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(isSecure)
+        hasher.combine(user)
+        hasher.combine(password)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(parameters)
+        hasher.combine(headers)
     }
 
     /// Parses a `sip:` or `sips:` URI.
@@ -106,7 +176,9 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(isSecure: Bool, specific: ArraySlice<UInt8>) throws(SIPSyntaxError) {
-        self.isSecure = isSecure
+        var user: String?
+        var password: String?
+        var port: Int?
         var hostPart = specific
         // RFC 3261 §19.1.1: userinfo ends at the only unescaped "@"; no later component may contain one.
         if let at = specific.firstIndex(of: UInt8(ascii: "@")) {
@@ -127,11 +199,11 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         }
 
         var scanner = ByteScanner(hostPart)
-        host = try Self.scanHost(&scanner)
+        let host = try Self.scanHost(&scanner)
         if scanner.consume(UInt8(ascii: ":")) {
             port = try DecimalNumber.parsePort(scanner.scan(while: CharacterClass.isDigit))
         }
-        parameters = SIPParameters()
+        var parameters = SIPParameters()
         while scanner.consume(UInt8(ascii: ";")) {
             let name = scanner.scan(while: Self.isParameterByte)
             guard !name.isEmpty else { throw .expected("uri-parameter", found: scanner.remainder) }
@@ -143,7 +215,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             }
             parameters.append(SIPParameter(try PercentEncoding.decode(name), value))
         }
-        headers = SIPParameters()
+        var headers = SIPParameters()
         if scanner.consume(UInt8(ascii: "?")) {
             repeat {
                 let name = scanner.scan(while: Self.isHeaderByte)
@@ -155,6 +227,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             } while scanner.consume(UInt8(ascii: "&"))
         }
         try scanner.expectEnd()
+        box = Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
     }
 
     /// Scans `host` (RFC 3261 §25.1): hostname / IPv4address / IPv6reference.
