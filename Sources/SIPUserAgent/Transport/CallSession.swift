@@ -83,7 +83,12 @@ final class CallSession: SessionOwner {
     var timerGenerations = TimerGenerations()
     private unowned let core: UserAgentCore
     private var call: OutboundCall
-    private let spec: AttemptSpec
+    // The attempt's parts used after the start; its configuration lives on in `call` alone, not in a
+    // second copy held for the whole call and its linger.
+    private let destination: SocketAddress
+    private let ringTimeout: Duration
+    private let talk: AttemptSpec.Talk
+    private let media: MediaSession?
     private var logger: Logger
     private var ended: CallRecord?
     private var audio: NegotiatedAudio?
@@ -97,7 +102,10 @@ final class CallSession: SessionOwner {
     init(id: UInt64, core: UserAgentCore, spec: AttemptSpec, at now: ContinuousClock.Instant, onSettled: @escaping (AttemptReport) -> Void) {
         self.id = id
         self.core = core
-        self.spec = spec
+        destination = spec.destination
+        ringTimeout = spec.ringTimeout
+        talk = spec.talk
+        media = spec.media
         let (call, actions) = OutboundCall.start(spec.configuration, at: now)
         self.call = call
         self.onSettled = onSettled
@@ -114,8 +122,8 @@ final class CallSession: SessionOwner {
     private var pendingStart: [CallAction]
 
     func begin(at now: ContinuousClock.Instant) {
-        logger.debug("INVITE", metadata: ["destination": "\(spec.destination)"])
-        core.schedule(.ring, for: self, after: spec.ringTimeout)
+        logger.debug("INVITE", metadata: ["destination": "\(destination)"])
+        core.schedule(.ring, for: self, after: ringTimeout)
         let actions = pendingStart
         pendingStart = []
         perform(actions, replyTo: nil, at: now)
@@ -164,10 +172,10 @@ final class CallSession: SessionOwner {
             case .send(let message):
                 switch message {
                 case .request:
-                    if !core.send(message, to: spec.destination) { sendFailed = true }
+                    if !core.send(message, to: destination) { sendFailed = true }
                 case .response:
                     // RFC 3581 §4: answer to the address the request came from.
-                    core.send(message, to: replyTo ?? spec.destination)
+                    core.send(message, to: replyTo ?? destination)
                 }
             case .startTimer(let timer, let duration):
                 core.schedule(.call(timer), for: self, after: duration)
@@ -176,12 +184,12 @@ final class CallSession: SessionOwner {
             case .startMedia(let audio):
                 logger.debug("media", metadata: ["remote": "\(audio.address):\(audio.port)", "codec": "\(audio.codec)"])
                 self.audio = audio
-                spec.media?.remoteChanged(audio)
+                media?.remoteChanged(audio)
             case .ended(let record):
                 ended = record
                 timerGenerations[.ring] = nil
                 timerGenerations[.talk] = nil
-                spec.media?.stopSending()
+                media?.stopSending()
                 logger.debug("ended", metadata: [
                     "outcome": "\(record.classification.map(\.rawValue) ?? "-")",
                     "status": "\(record.finalStatus.map(String.init) ?? "-")",
@@ -208,13 +216,13 @@ final class CallSession: SessionOwner {
     private func startTalking(at now: ContinuousClock.Instant) {
         talkStarted = true
         timerGenerations[.ring] = nil
-        switch spec.talk {
+        switch talk {
         case .hangUpAfter(let duration) where duration <= .zero:
             hangUp(at: now)
         case .hangUpAfter(let duration):
             core.schedule(.talk, for: self, after: duration)
         case .play(let samples):
-            guard let media = spec.media, let audio else {
+            guard let media, let audio else {
                 hangUp(at: now)
                 return
             }
