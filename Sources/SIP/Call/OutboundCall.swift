@@ -327,7 +327,7 @@ public struct OutboundCall: Sendable {
             return [.send(.response(SIPResponse(replyingTo: request, statusCode: 481)))]
         }
         let response = dialog.respond(to: request)
-        self.dialog = dialog
+        self.dialog = consume dialog
         var actions = Self.actionList()
         actions.append(.send(.response(response)))
         if request.method == .bye, response.statusCode == 200, state == .confirmed {
@@ -382,7 +382,7 @@ public struct OutboundCall: Sendable {
             // Taken out and put back rather than copied: a dialog copy retains every one of its strings.
             guard var dialog = dialog.take() else { return [] }
             sendBye(in: &dialog, at: now, into: &actions)
-            self.dialog = dialog
+            self.dialog = consume dialog
             end(.localHangup, at: now, into: &actions)
         } else {
             cancel(reason: .localHangup, at: now, into: &actions)
@@ -471,7 +471,7 @@ public struct OutboundCall: Sendable {
         if cancelReason != nil {
             // RFC 3261 §9.1: the 2xx won the race with our CANCEL; end the session we did not want.
             sendBye(in: &dialog, at: now, into: &actions)
-            self.dialog = dialog
+            self.dialog = consume dialog
             end(.answeredAfterCancel, at: now, into: &actions)
             return
         }
@@ -479,11 +479,11 @@ public struct OutboundCall: Sendable {
         // when the 2xx repeats none.
         guard let answer = negotiate(response) ?? (response.body.isEmpty ? media : nil) else {
             sendBye(in: &dialog, at: now, into: &actions)
-            self.dialog = dialog
+            self.dialog = consume dialog
             end(.mediaNegotiationFailed, at: now, into: &actions)
             return
         }
-        self.dialog = dialog
+        self.dialog = consume dialog
         state = .confirmed
         startMedia(answer, into: &actions)
     }
