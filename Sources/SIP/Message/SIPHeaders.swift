@@ -250,6 +250,16 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
             self.storage = .bytes(bytes)
         }
 
+        /// Calls `body` with the value's UTF-8 bytes, without making a String of bytes the parser kept.
+        public func withValueBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+            switch storage {
+            case .text(var text):
+                return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+            case .bytes(let bytes):
+                return try bytes.withUnsafeBytes(body)
+            }
+        }
+
         /// Appends the value's UTF-8 bytes.
         func appendValue(to output: inout [UInt8]) {
             switch storage {
@@ -296,6 +306,12 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     /// The value of the first field named `name`.
     public subscript(name: SIPHeaderName) -> String? {
         fields.first { $0.name == name }?.value
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the first field named `name`; nil when there is none.
+    public func withFirstValueBytes<Result>(_ name: SIPHeaderName, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
+        guard let field = fields.first(where: { $0.name == name }) else { return nil }
+        return try field.withValueBytes(body)
     }
 
     /// The values of every field named `name`, in order.

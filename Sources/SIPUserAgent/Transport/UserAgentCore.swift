@@ -22,7 +22,7 @@ final class UserAgentCore: @unchecked Sendable {
 
     private var channel: (any Channel)?
     private var owners: [UInt64: any SessionOwner] = [:]
-    private var ownersByCallID: [String: any SessionOwner] = [:]
+    private var ownersByCallID: [CallIDKey: any SessionOwner] = [:]
     private var wheel: TimerWheel<WheelEntry>
     private var wheelArmedFor: NIODeadline?
     /// While a timer fires, its own deadline: timers it starts count from there rather than from the
@@ -77,12 +77,15 @@ final class UserAgentCore: @unchecked Sendable {
             return
         }
         observer?(SIPTraceEvent(direction: .received, message: message, remote: Self.describe(address)))
-        let callID: String?
+        let headers: SIPHeaders
         switch message {
-        case .request(let request): callID = request.callID
-        case .response(let response): callID = response.callID
+        case .request(let request): headers = request.headers
+        case .response(let response): headers = response.headers
         }
-        if let callID, let owner = ownersByCallID[callID] {
+        let owner = headers.withFirstValueBytes(.callID) { callID in
+            CallIDKey.withBorrowedBytes(callID) { ownersByCallID[$0] }
+        } ?? nil
+        if let owner {
             owner.receive(message, from: address, at: .now)
         } else if case .request(let request) = message {
             answerStray(request, from: address)
@@ -169,7 +172,7 @@ final class UserAgentCore: @unchecked Sendable {
         let now = ContinuousClock.now
         let session = CallSession(id: makeID(), core: self, spec: spec, at: now, onSettled: onSettled)
         owners[session.id] = session
-        ownersByCallID[session.callID] = session
+        ownersByCallID[CallIDKey(session.callID)] = session
         session.begin(at: now)
         if flush { self.flush() }
     }
@@ -177,7 +180,7 @@ final class UserAgentCore: @unchecked Sendable {
     /// Hangs up the call with this Call-ID, if it is still held (CANCEL or BYE).
     func hangUp(callID: String) {
         eventLoop.execute {
-            guard let session = self.ownersByCallID[callID] as? CallSession else { return }
+            guard let session = self.ownersByCallID[CallIDKey(callID)] as? CallSession else { return }
             session.hangUp(at: .now)
             self.flush()
         }
@@ -205,7 +208,7 @@ final class UserAgentCore: @unchecked Sendable {
                     id: self.makeID(), core: self, request: request, destination: destination, timers: timers, at: now
                 ) { promise.succeed($0) }
                 self.owners[session.id] = session
-                self.ownersByCallID[session.callID] = session
+                self.ownersByCallID[CallIDKey(session.callID)] = session
                 session.begin(at: now)
                 self.flush()
             } catch {
@@ -220,9 +223,9 @@ final class UserAgentCore: @unchecked Sendable {
     func remove(_ owner: any SessionOwner) {
         owners[owner.id] = nil
         if let session = owner as? CallSession {
-            ownersByCallID[session.callID] = nil
+            ownersByCallID[CallIDKey(session.callID)] = nil
         } else if let probe = owner as? ProbeSession {
-            ownersByCallID[probe.callID] = nil
+            ownersByCallID[CallIDKey(probe.callID)] = nil
         }
     }
 
