@@ -32,6 +32,26 @@ struct ParserTests {
         #expect(SIPHeaderName("CALL-ID") == SIPHeaderName("i"))
     }
 
+    @Test("a copied request changes alone, and changing its headers drops only its own parsed values")
+    func requestCopyOnWrite() throws {
+        let original = try request(minimal)
+        var copy = original
+        #expect(copy == original)
+        #expect(copy.parsedHeaders != nil)
+        copy.headers.append("Subject", "changed")
+        #expect(copy.parsedHeaders == nil)
+        #expect(original.parsedHeaders != nil)
+        #expect(original.headers["Subject"] == nil)
+        #expect(copy.headers["Subject"] == "changed")
+        #expect(copy != original)
+        // A request built with its URI already rendered must not keep that text once the URI changes.
+        let rendered = SIPRequest(method: .options, uri: original.uri, uriText: "sip:bob@example.com", headers: original.headers)
+        var retargeted = rendered
+        retargeted.uri = try AnyURI(parsing: "sip:carol@example.com")
+        #expect(String(decoding: retargeted.serialized(), as: UTF8.self).hasPrefix("OPTIONS sip:carol@example.com SIP/2.0\r\n"))
+        #expect(String(decoding: rendered.serialized(), as: UTF8.self).hasPrefix("OPTIONS sip:bob@example.com SIP/2.0\r\n"))
+    }
+
     @Test("unknown header names keep their spelling but match case-insensitively")
     func unknownHeaderNames() throws {
         let parsed = try request(options(extraHeaders: "X-Campaign-ID: 42"))
