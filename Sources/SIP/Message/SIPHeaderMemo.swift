@@ -12,8 +12,10 @@ import Darwin
 /// Only values that parsed cleanly are remembered: a malformed value is parsed, and rejected, every time.
 ///
 /// The memo is a fixed table indexed by a hash of the header name and bytes, so a new value simply
-/// replaces whatever shared its slot. Keep one per thread of parsing (a user agent keeps one on its
-/// event loop) and pass it to ``SIPMessage/init(parsing:memo:)``.
+/// replaces whatever shared its slot. Values longer than ``maximumValueLength`` bytes and headers without
+/// a well-known name are never remembered, so a peer cannot make the memo hold more than a few hundred
+/// kilobytes. Keep one per thread of parsing (a user agent keeps one on its event loop) and pass it to
+/// ``SIPMessage/init(parsing:memo:)``.
 public struct SIPHeaderMemo: Sendable {
     /// Where a looked-up value lives or would live.
     struct Slot {
@@ -31,8 +33,15 @@ public struct SIPHeaderMemo: Sendable {
     /// Look-ups that had to parse.
     public private(set) var misses = 0
 
-    /// A memo of `capacity` values, rounded up to a power of two; 0 remembers nothing.
+    /// The longest value remembered, in bytes: real From, To and Via values are far shorter.
+    public static let maximumValueLength = 256
+    /// The most values a memo holds.
+    public static let maximumCapacity = 1 << 16
+
+    /// A memo of `capacity` values, rounded up to a power of two and at most ``maximumCapacity``;
+    /// 0 remembers nothing.
     public init(capacity: Int = 1024) {
+        let capacity = min(capacity, Self.maximumCapacity)
         let size = capacity <= 0 ? 0 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
         names = Array(repeating: Int.min, count: size)
         keys = Array(repeating: [], count: size)
@@ -45,8 +54,9 @@ public struct SIPHeaderMemo: Sendable {
 
     /// The remembered value of header `name` with these bytes, or the slot to remember it in.
     mutating func lookUp(_ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
-        guard mask >= 0 else { return (nil, nil) }
+        // Unknown names all have index -1, so they are never remembered rather than told apart.
         let nameIndex = name.wellKnownIndex
+        guard mask >= 0, nameIndex >= 0, bytes.count <= Self.maximumValueLength else { return (nil, nil) }
         let (index, isStored) = bytes.withUnsafeBytes { raw in
             let index = Self.hash(raw, nameIndex) & mask
             let isStored = names[index] == nameIndex && keys[index].withUnsafeBytes { key in
@@ -54,13 +64,12 @@ public struct SIPHeaderMemo: Sendable {
             }
             return (index, isStored)
         }
-        // Unknown names share index -1, so their spelling must match too.
-        if isStored, nameIndex >= 0, let value = values[index] {
+        if isStored, let value = values[index] {
             hits += 1
             return (value, nil)
         }
         misses += 1
-        return (nil, nameIndex >= 0 ? Slot(index: index) : nil)
+        return (nil, Slot(index: index))
     }
 
     /// Remembers what parsing these bytes gave, in the slot `lookUp` returned.

@@ -251,6 +251,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         }
 
         /// Calls `body` with the value's UTF-8 bytes, without making a String of bytes the parser kept.
+        /// The buffer is valid only while `body` runs and must not escape it.
         public func withValueBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
             switch storage {
             case .text(var text):
@@ -309,6 +310,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     }
 
     /// Calls `body` with the UTF-8 bytes of the first field named `name`; nil when there is none.
+    /// The buffer is valid only while `body` runs and must not escape it.
     public func withFirstValueBytes<Result>(_ name: SIPHeaderName, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
         guard let field = fields.first(where: { $0.name == name }) else { return nil }
         return try field.withValueBytes(body)

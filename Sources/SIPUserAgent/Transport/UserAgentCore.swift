@@ -31,7 +31,8 @@ final class UserAgentCore: @unchecked Sendable {
     private var needsFlush = false
     /// Where messages are serialized before they are copied into their datagram, kept between messages.
     private var scratch: [UInt8] = []
-    /// From, To, Via and Contact values already parsed: a call's responses repeat them byte for byte.
+    /// From, To, Via, Contact, Route and Record-Route values already parsed: a call's responses repeat
+    /// them byte for byte.
     private var headerMemo = SIPHeaderMemo()
     private var statistics = TransportStatistics()
     private var nextID: UInt64 = 0
