@@ -67,8 +67,7 @@ public enum AnyURI: Hashable, Sendable, CustomStringConvertible {
 /// configuration that names it, and copying it then retains one reference instead of each of its strings
 /// and lists.
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
-    // Mutated only through `parts`, which copies a shared box first.
-    private final class Parts: @unchecked Sendable {
+    private struct Parts: Sendable {
         var isSecure: Bool
         var user: String?
         var password: String?
@@ -76,65 +75,44 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         var port: Int?
         var parameters: SIPParameters
         var headers: SIPParameters
-
-        init(isSecure: Bool, user: String?, password: String?, host: String, port: Int?, parameters: SIPParameters, headers: SIPParameters) {
-            self.isSecure = isSecure
-            self.user = user
-            self.password = password
-            self.host = host
-            self.port = port
-            self.parameters = parameters
-            self.headers = headers
-        }
-
-        func copy() -> Parts {
-            Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
-        }
     }
 
-    private var box: Parts
-
-    private var parts: Parts {
-        mutating get {
-            if !isKnownUniquelyReferenced(&box) { box = box.copy() }
-            return box
-        }
-    }
+    private var parts: CopyOnWrite<Parts>
 
     /// `true` for `sips:`.
     public var isSecure: Bool {
-        get { box.isSecure }
-        set { parts.isSecure = newValue }
+        get { parts.value.isSecure }
+        set { parts.value.isSecure = newValue }
     }
     /// The user part, decoded.
     public var user: String? {
-        get { box.user }
-        set { parts.user = newValue }
+        get { parts.value.user }
+        set { parts.value.user = newValue }
     }
     /// The password, decoded; nil when the userinfo has no `:`.
     public var password: String? {
-        get { box.password }
-        set { parts.password = newValue }
+        get { parts.value.password }
+        set { parts.value.password = newValue }
     }
     /// The host as written: a hostname, an IPv4 address, or an IPv6 reference including its brackets.
     public var host: String {
-        get { box.host }
-        set { parts.host = newValue }
+        get { parts.value.host }
+        set { parts.value.host = newValue }
     }
     /// The port, when present.
     public var port: Int? {
-        get { box.port }
-        set { parts.port = newValue }
+        get { parts.value.port }
+        set { parts.value.port = newValue }
     }
     /// URI parameters (`;transport=udp;lr`), decoded.
     public var parameters: SIPParameters {
-        get { box.parameters }
-        _modify { yield &parts.parameters }
+        get { parts.value.parameters }
+        _modify { yield &parts.value.parameters }
     }
     /// URI headers (`?Subject=x`), decoded; values are never nil.
     public var headers: SIPParameters {
-        get { box.headers }
-        _modify { yield &parts.headers }
+        get { parts.value.headers }
+        _modify { yield &parts.value.headers }
     }
 
     /// Creates a SIP URI.
@@ -147,12 +125,13 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         parameters: SIPParameters = [],
         headers: SIPParameters = []
     ) {
-        box = Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
+        parts = CopyOnWrite(Parts(
+            isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers))
     }
 
     /// URIs are equal when every part is; two copies of one URI compare without reading the parts.
     public static func == (lhs: SIPURI, rhs: SIPURI) -> Bool {
-        lhs.box === rhs.box || (lhs.isSecure == rhs.isSecure && lhs.user == rhs.user && lhs.password == rhs.password
+        lhs.parts.isIdentical(to: rhs.parts) || (lhs.isSecure == rhs.isSecure && lhs.user == rhs.user && lhs.password == rhs.password
             && lhs.host == rhs.host && lhs.port == rhs.port && lhs.parameters == rhs.parameters && lhs.headers == rhs.headers)
     }
 
@@ -227,7 +206,8 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             } while scanner.consume(UInt8(ascii: "&"))
         }
         try scanner.expectEnd()
-        box = Parts(isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers)
+        parts = CopyOnWrite(Parts(
+            isSecure: isSecure, user: user, password: password, host: host, port: port, parameters: parameters, headers: headers))
     }
 
     /// Scans `host` (RFC 3261 §25.1): hostname / IPv4address / IPv6reference.

@@ -3,91 +3,68 @@
 /// The parts live in one copy-on-write box: a request is held by its call, its transaction and the
 /// action that sends it, and a copy then retains one reference instead of each of its parts.
 public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
-    // Mutated only through `parts`, which copies a shared box first.
-    private final class Parts: @unchecked Sendable {
+    private struct Parts: Sendable {
         var method: SIPMethod
         var uri: AnyURI
         var headers: SIPHeaders
         var body: [UInt8]
         var parsedHeaders: ParsedHeaders?
         var uriText: String?
-
-        init(method: SIPMethod, uri: AnyURI, headers: SIPHeaders, body: [UInt8], parsedHeaders: ParsedHeaders?, uriText: String?) {
-            self.method = method
-            self.uri = uri
-            self.headers = headers
-            self.body = body
-            self.parsedHeaders = parsedHeaders
-            self.uriText = uriText
-        }
-
-        func copy() -> Parts {
-            Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: parsedHeaders, uriText: uriText)
-        }
     }
 
-    private var box: Parts
-
-    private var parts: Parts {
-        mutating get {
-            if !isKnownUniquelyReferenced(&box) { box = box.copy() }
-            return box
-        }
-    }
+    private var parts: CopyOnWrite<Parts>
 
     /// The method.
     public var method: SIPMethod {
-        get { box.method }
-        set { parts.method = newValue }
+        get { parts.value.method }
+        set { parts.value.method = newValue }
     }
     /// The Request-URI.
     public var uri: AnyURI {
-        get { box.uri }
+        get { parts.value.uri }
         set {
-            let parts = parts
-            parts.uri = newValue
-            parts.uriText = nil
+            parts.value.uri = newValue
+            parts.value.uriText = nil
         }
     }
     /// Header fields, in order, without Content-Length.
     public var headers: SIPHeaders {
-        get { box.headers }
+        get { parts.value.headers }
         _modify {
-            let parts = parts
-            parts.parsedHeaders = nil
-            yield &parts.headers
+            parts.value.parsedHeaders = nil
+            yield &parts.value.headers
         }
     }
     /// The message body.
     public var body: [UInt8] {
-        get { box.body }
-        _modify { yield &parts.body }
+        get { parts.value.body }
+        _modify { yield &parts.value.body }
     }
     /// What the parser parsed of the headers; nil once they change.
     public internal(set) var parsedHeaders: ParsedHeaders? {
-        get { box.parsedHeaders }
-        set { parts.parsedHeaders = newValue }
+        get { parts.value.parsedHeaders }
+        set { parts.value.parsedHeaders = newValue }
     }
     /// `uri` as text, when whoever built the request had it rendered already (a call's INVITE and its
     /// in-dialog requests go to the same URI every time); nil once `uri` changes.
     var uriText: String? {
-        get { box.uriText }
-        set { parts.uriText = newValue }
+        get { parts.value.uriText }
+        set { parts.value.uriText = newValue }
     }
 
     /// Creates a request.
     public init(method: SIPMethod, uri: AnyURI, headers: SIPHeaders = [], body: [UInt8] = []) {
-        box = Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: nil)
+        parts = CopyOnWrite(Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: nil))
     }
 
     /// Creates a request whose URI is already rendered as `uriText`.
     init(method: SIPMethod, uri: AnyURI, uriText: String, headers: SIPHeaders, body: [UInt8] = []) {
-        box = Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: uriText)
+        parts = CopyOnWrite(Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: uriText))
     }
 
     /// Requests are equal when their method, URI, headers and body are.
     public static func == (lhs: SIPRequest, rhs: SIPRequest) -> Bool {
-        lhs.box === rhs.box
+        lhs.parts.isIdentical(to: rhs.parts)
             || (lhs.method == rhs.method && lhs.uri == rhs.uri && lhs.headers == rhs.headers && lhs.body == rhs.body)
     }
 
