@@ -303,17 +303,13 @@ enum SIPMessageParser {
             if counts[index] == 2 { duplicates.append((index, field.line)) }
             guard !invalid.contains(where: { $0.rule == index }) else { continue }
             do {
+                let remembered = rules[index].isMemoized ? memo.lookUp(field.name, field.valueBytes) : (value: nil, slot: nil)
                 let value: ParsedValue
-                if rules[index].isMemoized {
-                    let remembered = memo.lookUp(field.name, field.valueBytes)
-                    if let known = remembered.value {
-                        value = known
-                    } else {
-                        value = try rules[index].validate(field.valueBytes)
-                        if let slot = remembered.slot { memo.remember(value, field.name, field.valueBytes, in: slot) }
-                    }
+                if let known = remembered.value {
+                    value = known
                 } else {
                     value = try rules[index].validate(field.valueBytes)
+                    if let slot = remembered.slot { memo.remember(value, field.name, field.valueBytes, in: slot) }
                 }
                 switch value {
                 case .none: break
