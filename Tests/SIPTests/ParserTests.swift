@@ -32,6 +32,16 @@ struct ParserTests {
         #expect(SIPHeaderName("CALL-ID") == SIPHeaderName("i"))
     }
 
+    @Test("Content-Length is recognised by its position among the well-known names, in every spelling")
+    func contentLengthName() {
+        for spelling in ["Content-Length", "content-length", "l", "L"] {
+            #expect(SIPHeaderName(spelling).isContentLength, "\(spelling)")
+        }
+        for spelling in ["Content-Language", "Content-Type", "Content-Lengths", "X-Content-Length"] {
+            #expect(!SIPHeaderName(spelling).isContentLength, "\(spelling)")
+        }
+    }
+
     @Test("a copied request changes alone, and changing its headers drops only its own parsed values")
     func requestCopyOnWrite() throws {
         let original = try request(minimal)

@@ -34,6 +34,10 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     /// A small number standing for a well-known name (-1 for any other), cheaper to hash than the text.
     var wellKnownIndex: Int { index }
 
+    /// Whether this is Content-Length, which the parser and serializer treat apart; an integer
+    /// comparison rather than an equality check against a copied static name.
+    var isContentLength: Bool { index == 14 }  // "Content-Length" in wellKnownNames; a literal needs no lazy global
+
     /// Appends `Name: ` as a header line starts (RFC 3261 §7.3.1), from bytes prepared once for well-known names.
     func appendLineStart(to bytes: inout [UInt8]) {
         if let other {
@@ -254,8 +258,12 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         /// The buffer is valid only while `body` runs and must not escape it.
         public func withValueBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
             switch storage {
-            case .text(var text):
-                return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+            case .text(let text):
+                // Borrowed, not copied into a `var` for `withUTF8`: a native string's UTF-8 is contiguous.
+                if let result = try text.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+                    return result
+                }
+                return try Array(text.utf8).withUnsafeBytes(body)
             case .bytes(let bytes):
                 return try bytes.withUnsafeBytes(body)
             }
@@ -264,9 +272,11 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
         /// Appends the value's UTF-8 bytes.
         func appendValue(to output: inout [UInt8]) {
             switch storage {
-            case .text(var text):
+            case .text(let text):
                 // Copying from the contiguous UTF-8 is a memcpy; appending the view goes element by element.
-                text.withUTF8 { output.append(contentsOf: $0) }
+                if text.utf8.withContiguousStorageIfAvailable({ output.append(contentsOf: $0) }) == nil {
+                    output.append(contentsOf: text.utf8)
+                }
             case .bytes(let bytes):
                 output.append(contentsOf: bytes)
             }

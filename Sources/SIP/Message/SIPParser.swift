@@ -117,11 +117,21 @@ enum SIPMessageParser {
         let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules, memo: &memo)
         var headers = SIPHeaders()
         headers.reserveCapacity(fields.count)
-        for field in fields where field.name != .contentLength {
-            // headerFields already split list headers into one element per field.
-            headers.appendElement(field.field)
+        // Fields are read in place through the buffer, not copied out of the array one by one: each copy
+        // would retain and release the field's bytes and name.
+        let contentLength = fields.withUnsafeBufferPointer { fields in
+            var contentLength: Int?
+            for index in fields.indices {
+                if fields[index].name.isContentLength {
+                    contentLength = contentLength ?? index
+                } else {
+                    // headerFields already split list headers into one element per field.
+                    headers.appendElement(SIPHeaders.Field(fields[index].name, bytes: fields[index].valueBytes))
+                }
+            }
+            return contentLength
         }
-        let body = try frameBody(bytes, from: bodyStart, fields: fields)
+        let body = try frameBody(bytes, from: bodyStart, contentLength: contentLength.map { fields[$0] })
 
         switch start {
         case .request(let method, let uri):
@@ -253,9 +263,9 @@ enum SIPMessageParser {
 
     // RFC 3261 §18.3: extra datagram bytes beyond Content-Length are discarded; a shorter body is an error;
     // without Content-Length on a datagram the body runs to the end.
-    private static func frameBody(_ bytes: [UInt8], from start: Int, fields: [Field]) throws(SIPParseError) -> [UInt8] {
+    private static func frameBody(_ bytes: [UInt8], from start: Int, contentLength field: Field?) throws(SIPParseError) -> [UInt8] {
         let available = bytes.count - start
-        guard let field = fields.first(where: { $0.name == .contentLength }) else {
+        guard let field else {
             return Array(bytes[start...])
         }
         let length: Int
@@ -279,11 +289,17 @@ enum SIPMessageParser {
     }
 
     private struct Rule {
+        /// Where an address value goes in `ParsedHeaders`.
+        enum Address {
+            case to, from, other
+        }
+
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
         /// Whether values are looked up in the memo: those that cost a full address or Via parse.
         var isMemoized = false
+        var parsedAs = Address.other
         let validate: @Sendable (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
     }
 
@@ -291,39 +307,60 @@ enum SIPMessageParser {
     private static func validate(_ fields: [Field], rules: [Rule], memo: inout SIPHeaderMemo) throws(SIPParseError) -> ParsedHeaders {
         // One pass over the fields, then errors in rule order: missing, duplicate, then the first
         // invalid value, exactly as checking each rule against every field would report them.
-        // Problems are rare, so only the counts take an array up front.
-        var counts = Array(repeating: 0, count: rules.count)
+        // Problems are rare, so their lists stay empty (unallocated) for a good message. Which rules have
+        // matched a field is a bit per rule (there are far fewer than 64), so no array is allocated for it.
+        assert(rules.count <= UInt64.bitWidth)
+        var seen: UInt64 = 0
         var duplicates: [(rule: Int, line: Int)] = []
         var invalid: [(rule: Int, error: SIPParseError)] = []
         var topVia: Via?, cseq: CSeq?, from: SIPAddress?, to: SIPAddress?
         var contacts: [SIPAddress] = []
-        for field in fields {
-            guard let index = rules.firstIndex(where: { $0.name == field.name }) else { continue }
-            counts[index] += 1
-            if counts[index] == 2 { duplicates.append((index, field.line)) }
-            guard !invalid.contains(where: { $0.rule == index }) else { continue }
-            do {
-                let remembered = rules[index].isMemoized ? memo.lookUp(field.name, field.valueBytes) : (value: nil, slot: nil)
-                let value: ParsedValue
-                if let known = remembered.value {
-                    value = known
-                } else {
-                    value = try rules[index].validate(field.valueBytes)
-                    if let slot = remembered.slot { memo.remember(value, field.name, field.valueBytes, in: slot) }
+        // Fields and rules are read in place through their buffers: copying each out of its array would
+        // retain and release its bytes, name and closure.
+        fields.withUnsafeBufferPointer { fields in
+            rules.withUnsafeBufferPointer { rules in
+                for field in fields.indices {
+                    let name = fields[field].name.wellKnownIndex
+                    // Every rule names a well-known header, so an unknown name (index -1) matches none.
+                    guard name >= 0, let index = rules.firstIndex(where: { $0.name.wellKnownIndex == name }) else { continue }
+                    let bit: UInt64 = 1 << index
+                    // RFC 3261 §7.3.1: only a single-valued header may not repeat.
+                    if seen & bit != 0, rules[index].single, !duplicates.contains(where: { $0.rule == index }) {
+                        duplicates.append((index, fields[field].line))
+                    }
+                    seen |= bit
+                    guard !invalid.contains(where: { $0.rule == index }) else { continue }
+                    do throws(SIPSyntaxError) {
+                        let remembered = rules[index].isMemoized
+                            ? memo.lookUp(fields[field].name, fields[field].valueBytes) : (value: nil, slot: nil)
+                        let value: ParsedValue
+                        if let known = remembered.value {
+                            value = known
+                        } else {
+                            value = try rules[index].validate(fields[field].valueBytes)
+                            if let slot = remembered.slot {
+                                memo.remember(value, fields[field].name, fields[field].valueBytes, in: slot)
+                            }
+                        }
+                        switch consume value {
+                        case .none: break
+                        case .via(let via): if topVia == nil { topVia = via }
+                        case .cseq(let value): cseq = value
+                        case .address(let address):
+                            switch rules[index].parsedAs {
+                            case .to: to = address
+                            case .from: from = address
+                            case .other: contacts.append(address)
+                            }
+                        }
+                    } catch {
+                        invalid.append((index, .invalidHeaderValue(header: rules[index].name.description, line: fields[field].line, error)))
+                    }
                 }
-                switch value {
-                case .none: break
-                case .via(let via): if topVia == nil { topVia = via }
-                case .cseq(let value): cseq = value
-                case .address(let address):
-                    if field.name == .to { to = address } else if field.name == .from { from = address } else { contacts.append(address) }
-                }
-            } catch {
-                invalid.append((index, .invalidHeaderValue(header: rules[index].name.description, line: field.line, error)))
             }
         }
         for (index, rule) in rules.enumerated() {
-            if counts[index] == 0, rule.required { throw .missingHeader(rule.name.description) }
+            if seen & (1 << index) == 0, rule.required { throw .missingHeader(rule.name.description) }
             if rule.single, let duplicate = duplicates.first(where: { $0.rule == index }) {
                 throw .duplicateHeader(rule.name.description, line: duplicate.line)
             }
@@ -339,10 +376,10 @@ enum SIPMessageParser {
             _ = try contentLength(value)
             return .none
         },
-        Rule(name: .to, required: true, single: true, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .to, required: true, single: true, isMemoized: true, parsedAs: .to) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .from, required: true, single: true, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .from, required: true, single: true, isMemoized: true, parsedAs: .from) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
         Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
@@ -514,13 +551,16 @@ enum SIPSerializer {
         startLine(&bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
-        for field in headers where field.name != .contentLength {
-            field.name.appendLineStart(to: &bytes)
-            let start = bytes.count
-            field.appendValue(to: &bytes)
-            replaceLineBreaks(in: &bytes, from: start)
-            bytes.append(0x0D)
-            bytes.append(0x0A)
+        // Fields are read in place: copying each out of the array would retain and release its value.
+        headers.fields.withUnsafeBufferPointer { fields in
+            for index in fields.indices where !fields[index].name.isContentLength {
+                fields[index].name.appendLineStart(to: &bytes)
+                let start = bytes.count
+                fields[index].appendValue(to: &bytes)
+                replaceLineBreaks(in: &bytes, from: start)
+                bytes.append(0x0D)
+                bytes.append(0x0A)
+            }
         }
         bytes.append(contentsOf: "Content-Length: ".utf8)
         appendDecimal(body.count, to: &bytes)

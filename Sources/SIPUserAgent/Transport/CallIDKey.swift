@@ -34,7 +34,10 @@ struct CallIDKey: Hashable {
 
     private func withRawBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         switch bytes {
-        case .text(var text): text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        // Borrowed, not copied into a `var` for `withUTF8`: a stored key's text is a native, contiguous string.
+        case .text(let text):
+            text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }
+                ?? Array(text.utf8).withUnsafeBytes(body)
         case .borrowed(let raw): body(raw)
         }
     }
