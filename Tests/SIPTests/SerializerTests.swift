@@ -49,6 +49,38 @@ struct SerializerTests {
             """)
     }
 
+    @Test("adjacent elements of a token list share one line; Via, Contact and lists apart keep a line each")
+    func tokenListsJoined() throws {
+        var response = SIPResponse(statusCode: 200, reasonPhrase: "OK", headers: [
+            (.via, "SIP/2.0/UDP h;branch=z9hG4bK1, SIP/2.0/UDP g;branch=z9hG4bK0"), (.to, "<sip:b@e.com>;tag=2"),
+            (.from, "<sip:a@e.com>;tag=1"), (.callID, "x"), (.cseq, "1 OPTIONS"),
+        ])
+        response.headers.append(.allow, "ACK, CANCEL")
+        response.headers.append(.allow, "BYE")
+        response.headers.append(.contact, "<sip:a@192.0.2.1>, <sip:a@192.0.2.2>")
+        response.headers.append(.supported, "timer")
+        response.headers.append(.allow, "OPTIONS")
+        let text = String(decoding: response.serialized(), as: UTF8.self)
+        #expect(text == """
+            SIP/2.0 200 OK\r
+            Via: SIP/2.0/UDP h;branch=z9hG4bK1\r
+            Via: SIP/2.0/UDP g;branch=z9hG4bK0\r
+            To: <sip:b@e.com>;tag=2\r
+            From: <sip:a@e.com>;tag=1\r
+            Call-ID: x\r
+            CSeq: 1 OPTIONS\r
+            Allow: ACK, CANCEL, BYE\r
+            Contact: <sip:a@192.0.2.1>\r
+            Contact: <sip:a@192.0.2.2>\r
+            Supported: timer\r
+            Allow: OPTIONS\r
+            Content-Length: 0\r
+            \r
+
+            """)
+        #expect(try SIPMessage(parsing: Array(text.utf8)) == .response(response))
+    }
+
     @Test("a message built in code round-trips, with Content-Length from the body")
     func builtMessage() throws {
         var headers = SIPHeaders()

@@ -56,6 +56,13 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         index >= 0 && Self.isListName[index]
     }
 
+    /// Whether this is a list of tokens (methods, option tags, codings), which the serializer writes on
+    /// one line as peers commonly do: shorter to send and to scan than a line per element. Lists of
+    /// addresses and Via stay a line per element.
+    var isTokenList: Bool {
+        index >= 0 && Self.isTokenListName[index]
+    }
+
     /// Normalises `name`.
     public init(_ name: String) {
         if let known = Self.canonicalSpellings[name] {
@@ -88,6 +95,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     private static let wellKnownKeys = wellKnownNames.map { $0.lowercased() }
 
     private static let isListName = wellKnownNames.map { listNames.contains($0) }
+
+    private static let isTokenListName = wellKnownNames.map { tokenListNames.contains($0) }
 
     // RFC 3261 §7.3.3 compact forms, plus those registered by later RFCs cited beside them.
     private static let compactForms: [String: String] = [
@@ -126,6 +135,12 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events", "Call-Info",
         "Contact", "Content-Encoding", "Content-Language", "Error-Info", "In-Reply-To", "Proxy-Require",
         "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
+    ]
+
+    // RFC 3261 §20: list headers whose elements are tokens or token/token, with no URI or quoted text.
+    private static let tokenListNames: Set<String> = [
+        "Accept", "Accept-Encoding", "Accept-Language", "Allow", "Allow-Events", "Content-Encoding",
+        "Content-Language", "Proxy-Require", "Require", "Supported", "Unsupported",
     ]
 
     private init(wellKnown index: Int) {

@@ -482,8 +482,9 @@ enum SIPMessageParser {
 }
 
 extension SIPMessage {
-    /// The message in canonical form: CRLF line ends, one field per line, and a trailing
-    /// `Content-Length` equal to the body size (RFC 3261 §7, §20.14).
+    /// The message in canonical form: CRLF line ends, one field per line but for adjacent elements of a
+    /// token list such as Allow, which share one line, and a trailing `Content-Length` equal to the body
+    /// size (RFC 3261 §7, §7.3.1, §20.14).
     public func serialized() -> [UInt8] {
         var bytes: [UInt8] = []
         serialize(into: &bytes)
@@ -553,13 +554,22 @@ enum SIPSerializer {
         bytes.append(0x0A)
         // Fields are read in place: copying each out of the array would retain and release its value.
         headers.fields.withUnsafeBufferPointer { fields in
+            var previous: Int?
             for index in fields.indices where !fields[index].name.isContentLength {
-                fields[index].name.appendLineStart(to: &bytes)
+                if fields[index].name.isTokenList, let previous, fields[previous].name == fields[index].name {
+                    // RFC 3261 §7.3.1: `Allow: ACK` and `Allow: BYE` equal `Allow: ACK, BYE`.
+                    bytes.removeLast(2)
+                    bytes.append(UInt8(ascii: ","))
+                    bytes.append(UInt8(ascii: " "))
+                } else {
+                    fields[index].name.appendLineStart(to: &bytes)
+                }
                 let start = bytes.count
                 fields[index].appendValue(to: &bytes)
                 replaceLineBreaks(in: &bytes, from: start)
                 bytes.append(0x0D)
                 bytes.append(0x0A)
+                previous = index
             }
         }
         bytes.append(contentsOf: "Content-Length: ".utf8)
