@@ -331,14 +331,22 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
 
     /// The value of the first field named `name`.
     public subscript(name: SIPHeaderName) -> String? {
-        fields.first { $0.name == name }?.value
+        firstIndex(of: name).map { fields[$0].value }
+    }
+
+    /// The position of the first field named `name`. The fields are compared in place: `first(where:)`
+    /// would copy every field it passes, retaining and releasing its value.
+    private func firstIndex(of name: SIPHeaderName) -> Int? {
+        fields.withUnsafeBufferPointer { fields in
+            fields.indices.first { fields[$0].name == name }
+        }
     }
 
     /// Calls `body` with the UTF-8 bytes of the first field named `name`; nil when there is none.
     /// The buffer is valid only while `body` runs and must not escape it.
     public func withFirstValueBytes<Result>(_ name: SIPHeaderName, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
-        guard let field = fields.first(where: { $0.name == name }) else { return nil }
-        return try field.withValueBytes(body)
+        guard let index = firstIndex(of: name) else { return nil }
+        return try fields[index].withValueBytes(body)
     }
 
     /// The values of every field named `name`, in order.
@@ -348,7 +356,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
 
     /// Whether any field is named `name`.
     public func contains(_ name: SIPHeaderName) -> Bool {
-        fields.contains { $0.name == name }
+        firstIndex(of: name) != nil
     }
 
     /// Appends a field, or one field per element for a list header.
