@@ -119,6 +119,47 @@ struct OutboundCallTests {
         #expect(try SIPMessage(parsing: SIPMessage.request(invite).serialized()) == .request(invite))
     }
 
+    @Test("a copied configuration changes alone, and its INVITE follows every change")
+    func configurationCopyOnWrite() throws {
+        let original = OutboundCall.Configuration(
+            requestURI: .sip(SIPURI(user: "13800138000", host: "trunk.example.com")),
+            from: SIPAddress(uri: .sip(SIPURI(user: "4001", host: "example.com"))),
+            contact: SIPURI(user: "4001", host: "192.0.2.1", port: 5060), viaHost: "192.0.2.1", viaPort: 5060,
+            offer: SDPOffer(sessionID: 1, address: "192.0.2.1", port: 40_000), randomSeed: 7)
+        var copy = original
+        copy.callID = "copy@192.0.2.9"
+        copy.from = SIPAddress(uri: .sip(SIPURI(user: "4002", host: "example.com")))
+        copy.requestURI = .sip(SIPURI(user: "13900139000", host: "other.example.com"))
+        copy.contact = SIPURI(user: "4002", host: "192.0.2.9", port: 5070)
+        copy.viaHost = "192.0.2.9"
+        copy.viaPort = 5070
+        copy.offer = SDPOffer(sessionID: 2, address: "192.0.2.9", port: 41_000)
+        copy.additionalHeaders = [(.userAgent, "copy")]
+
+        func invite(_ configuration: OutboundCall.Configuration) throws -> SIPRequest {
+            try #require(CallHarness.requests(OutboundCall.start(configuration, at: .now).actions).first)
+        }
+        let first = try invite(original)
+        let second = try invite(copy)
+        #expect(first.uri.description == "sip:13800138000@trunk.example.com")
+        #expect(first.from?.uri.description == "sip:4001@example.com")
+        #expect(first.headers[.contact] == "<sip:4001@192.0.2.1:5060>")
+        #expect(first.topVia?.host == "192.0.2.1")
+        #expect(first.headers[.userAgent] == nil)
+        #expect(String(decoding: first.body, as: UTF8.self).contains("m=audio 40000 "))
+        #expect(second.callID == "copy@192.0.2.9")
+        #expect(second.uri.description == "sip:13900139000@other.example.com")
+        #expect(second.to?.uri.description == "sip:13900139000@other.example.com")
+        #expect(second.from?.uri.description == "sip:4002@example.com")
+        #expect(second.headers[.contact] == "<sip:4002@192.0.2.9:5070>")
+        #expect(second.topVia?.host == "192.0.2.9")
+        #expect(second.topVia?.port == 5070)
+        #expect(second.headers[.userAgent] == "copy")
+        #expect(String(decoding: second.body, as: UTF8.self).contains("m=audio 41000 "))
+        #expect(original.from.uri.description == "sip:4001@example.com")
+        #expect(original.callID == nil)
+    }
+
     @Test("answered, then we hang up: ACK, media, BYE, ended, finished after Timer K")
     func answeredCallerHangsUp() throws {
         var harness = CallHarness()

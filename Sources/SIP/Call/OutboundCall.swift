@@ -98,58 +98,116 @@ public struct CallRecord: Hashable, Sendable {
 public struct OutboundCall: Sendable {
     /// Everything needed to place the call.
     public struct Configuration: Sendable {
+        /// Everything but the per-call Call-ID and seed, behind one reference: a dialer copies one
+        /// configuration into every call it places, and a copy now retains the box instead of each of
+        /// the dozens of strings, URIs and lists below.
+        private struct Parts: Sendable {
+            var requestURI: AnyURI
+            var requestURIText = ""
+            var from: SIPAddress
+            var to: SIPAddress?
+            var contact: SIPURI
+            var fromText: String?
+            var toText = ""
+            var contactText = ""
+            var viaHost: String
+            var viaPort: Int?
+            var transport: String
+            var viaText = ""
+            var offer: SDPOffer
+            var offerBody: [UInt8]
+            var credentials: DigestCredentials?
+            var timers: TransactionTimers
+            var additionalHeaders: SIPHeaders
+            var userAgent: String?
+
+            /// The To address of the requests before the dialog exists.
+            var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
+
+            mutating func renderAddresses() {
+                // A From that already carries a tag gets ours in its place, so it is rendered per call.
+                fromText = from.tag == nil ? from.description : nil
+                toText = toAddress.description
+                contactText = SIPAddress(uri: .sip(contact)).description
+                requestURIText = requestURI.description
+                viaText = Via(transport: transport, host: viaHost, port: viaPort).description
+            }
+        }
+
+        private var parts: CopyOnWrite<Parts>
+
         /// The Request-URI, e.g. `sip:13800138000@trunk.example.com`.
         public var requestURI: AnyURI {
-            didSet { renderAddresses() }
+            get { parts.value.requestURI }
+            set { parts.value.requestURI = newValue; parts.value.renderAddresses() }
         }
         /// `requestURI` rendered once, like the addresses below.
-        private(set) var requestURIText = ""
+        var requestURIText: String { parts.value.requestURIText }
         /// Our From address, without a tag (the call adds one).
         public var from: SIPAddress {
-            didSet { renderAddresses() }
+            get { parts.value.from }
+            set { parts.value.from = newValue; parts.value.renderAddresses() }
         }
         /// The To address; defaults to the Request-URI.
         public var to: SIPAddress? {
-            didSet { renderAddresses() }
+            get { parts.value.to }
+            set { parts.value.to = newValue; parts.value.renderAddresses() }
         }
         /// Our Contact URI.
         public var contact: SIPURI {
-            didSet { renderAddresses() }
+            get { parts.value.contact }
+            set { parts.value.contact = newValue; parts.value.renderAddresses() }
         }
         /// From (before its tag), To and Contact as header values, rendered once per configuration like
         /// `offerBody`: every INVITE repeats them.
-        private(set) var fromText: String?
-        private(set) var toText = ""
-        private(set) var contactText = ""
+        var fromText: String? { parts.value.fromText }
+        var toText: String { parts.value.toText }
+        var contactText: String { parts.value.contactText }
         /// The host we put in Via sent-by.
         public var viaHost: String {
-            didSet { renderAddresses() }
+            get { parts.value.viaHost }
+            set { parts.value.viaHost = newValue; parts.value.renderAddresses() }
         }
         /// The port we put in Via sent-by.
         public var viaPort: Int? {
-            didSet { renderAddresses() }
+            get { parts.value.viaPort }
+            set { parts.value.viaPort = newValue; parts.value.renderAddresses() }
         }
         /// The Via transport token; anything but UDP is treated as reliable (RFC 3261 §17.1.1.2).
         public var transport: String {
-            didSet { renderAddresses() }
+            get { parts.value.transport }
+            set { parts.value.transport = newValue; parts.value.renderAddresses() }
         }
         /// Our Via without parameters (`SIP/2.0/UDP host:port`), rendered once: each request appends its branch.
-        private(set) var viaText = ""
+        var viaText: String { parts.value.viaText }
         /// The SDP offer sent in the INVITE.
         public var offer: SDPOffer {
-            didSet { offerBody = offer.body }
+            get { parts.value.offer }
+            set { parts.value.offer = newValue; parts.value.offerBody = newValue.body }
         }
         /// `offer` rendered as a message body, once per offer rather than once per INVITE: a
         /// configuration reused for many calls (the load generator's) renders it once.
-        public private(set) var offerBody: [UInt8]
+        public var offerBody: [UInt8] { parts.value.offerBody }
         /// Credentials for one digest retry, nil to fail on 401/407.
-        public var credentials: DigestCredentials?
+        public var credentials: DigestCredentials? {
+            get { parts.value.credentials }
+            set { parts.value.credentials = newValue }
+        }
         /// Transaction timer values.
-        public var timers: TransactionTimers
+        public var timers: TransactionTimers {
+            get { parts.value.timers }
+            set { parts.value.timers = newValue }
+        }
         /// Extra headers for the INVITE (e.g. P-Asserted-Identity).
-        public var additionalHeaders: SIPHeaders
+        public var additionalHeaders: SIPHeaders {
+            get { parts.value.additionalHeaders }
+            set { parts.value.additionalHeaders = newValue }
+        }
         /// User-Agent value, if any.
-        public var userAgent: String?
+        public var userAgent: String? {
+            get { parts.value.userAgent }
+            set { parts.value.userAgent = newValue }
+        }
         /// The Call-ID; generated when nil.
         public var callID: String?
         /// Seed for branches, tags, Call-ID and cnonce; take it from `SystemRandomNumberGenerator`.
@@ -172,35 +230,18 @@ public struct OutboundCall: Sendable {
             callID: String? = nil,
             randomSeed: UInt64
         ) {
-            self.requestURI = requestURI
-            self.from = from
-            self.to = to
-            self.contact = contact
-            self.viaHost = viaHost
-            self.viaPort = viaPort
-            self.transport = transport
-            self.offer = offer
-            self.offerBody = offer.body
-            self.credentials = credentials
-            self.timers = timers
-            self.additionalHeaders = additionalHeaders
-            self.userAgent = userAgent
+            var parts = Parts(
+                requestURI: requestURI, from: from, to: to, contact: contact, viaHost: viaHost, viaPort: viaPort,
+                transport: transport, offer: offer, offerBody: offer.body, credentials: credentials, timers: timers,
+                additionalHeaders: additionalHeaders, userAgent: userAgent)
+            parts.renderAddresses()
+            self.parts = CopyOnWrite(parts)
             self.callID = callID
             self.randomSeed = randomSeed
-            renderAddresses()
         }
 
         /// The To address of the requests before the dialog exists.
-        var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
-
-        private mutating func renderAddresses() {
-            // A From that already carries a tag gets ours in its place, so it is rendered per call.
-            fromText = from.tag == nil ? from.description : nil
-            toText = toAddress.description
-            contactText = SIPAddress(uri: .sip(contact)).description
-            requestURIText = requestURI.description
-            viaText = Via(transport: transport, host: viaHost, port: viaPort).description
-        }
+        var toAddress: SIPAddress { parts.value.toAddress }
     }
 
     /// Call states from the dialer's point of view.

@@ -1,8 +1,9 @@
 /// A value kept behind one reference and copied only when written while shared.
 ///
 /// A value type that is copied into many places (a URI into every request, address and dialog; a
-/// request into its call, its transaction and the action that sends it) stores its parts in one of
-/// these, so a copy retains one reference instead of each string and list it holds.
+/// request into its call, its transaction and the action that sends it; a configuration into every
+/// call) stores its parts in one of these, so a copy retains one reference instead of each string and
+/// list it holds.
 struct CopyOnWrite<Value: Sendable>: @unchecked Sendable {
     // Written only through `value`'s `_modify`, which replaces a shared box first, so a box seen by
     // more than one holder is never written: that is what makes the `@unchecked Sendable` sound.
