@@ -135,6 +135,8 @@ struct OutboundCallTests {
         copy.viaPort = 5070
         copy.offer = SDPOffer(sessionID: 2, address: "192.0.2.9", port: 41_000)
         copy.additionalHeaders = [(.userAgent, "copy")]
+        copy.to = SIPAddress(displayName: "Callee", uri: .sip(SIPURI(user: "13900139000", host: "callee.example.com")))
+        copy.transport = "TCP"
 
         func invite(_ configuration: OutboundCall.Configuration) throws -> SIPRequest {
             try #require(CallHarness.requests(OutboundCall.start(configuration, at: .now).actions).first)
@@ -149,7 +151,11 @@ struct OutboundCallTests {
         #expect(String(decoding: first.body, as: UTF8.self).contains("m=audio 40000 "))
         #expect(second.callID == "copy@192.0.2.9")
         #expect(second.uri.description == "sip:13900139000@other.example.com")
-        #expect(second.to?.uri.description == "sip:13900139000@other.example.com")
+        #expect(second.to?.uri.description == "sip:13900139000@callee.example.com")
+        #expect(second.to?.displayName == "Callee")
+        #expect(second.topVia?.transport == "TCP")
+        #expect(first.to?.uri.description == "sip:13800138000@trunk.example.com")
+        #expect(first.topVia?.transport == "UDP")
         #expect(second.from?.uri.description == "sip:4002@example.com")
         #expect(second.headers[.contact] == "<sip:4002@192.0.2.9:5070>")
         #expect(second.topVia?.host == "192.0.2.9")

@@ -81,6 +81,38 @@ struct SerializerTests {
         #expect(try SIPMessage(parsing: Array(text.utf8)) == .response(response))
     }
 
+    @Test("token-list elements that would read back differently once joined keep their own lines")
+    func tokenListsKeptApart() throws {
+        let message = try SIPMessage(parsing: Array("""
+            SIP/2.0 200 OK\r
+            Via: SIP/2.0/UDP h;branch=z9hG4bK1\r
+            To: <sip:b@e.com>;tag=2\r
+            From: <sip:a@e.com>;tag=1\r
+            Call-ID: x\r
+            CSeq: 1 OPTIONS\r
+            Allow: "x\r
+            Allow: y"\r
+            Accept: <a\r
+            Accept: b>\r
+            Supported:\r
+            Supported: timer\r
+            Require: a\\\r
+            Require: b\r
+            Accept-Language: en,\r
+            Accept-Language: fr\r
+            Content-Length: 0\r
+            \r
+
+            """.utf8))
+        let text = String(decoding: message.serialized(), as: UTF8.self)
+        for line in ["Allow: \"x\r\n", "Allow: y\"\r\n", "Accept: <a\r\n", "Accept: b>\r\n", "Supported: \r\n",
+                     "Supported: timer\r\n", "Require: a\\\r\n", "Require: b\r\n",
+                     "Accept-Language: en\r\nAccept-Language: \r\nAccept-Language: fr\r\n"] {
+            #expect(text.contains(line), "\(line)")
+        }
+        #expect(try SIPMessage(parsing: Array(text.utf8)) == message)
+    }
+
     @Test("a message built in code round-trips, with Content-Length from the body")
     func builtMessage() throws {
         var headers = SIPHeaders()

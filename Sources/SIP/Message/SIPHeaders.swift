@@ -137,7 +137,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
     ]
 
-    // RFC 3261 §20: list headers whose elements are tokens or token/token, with no URI or quoted text.
+    // RFC 3261 §20: list headers whose elements are tokens or media types, with no URI; the serializer
+    // joins only elements without quotes (Accept's parameters may quote), see `isPlainListElement`.
     private static let tokenListNames: Set<String> = [
         "Accept", "Accept-Encoding", "Accept-Language", "Allow", "Allow-Events", "Content-Encoding",
         "Content-Language", "Proxy-Require", "Require", "Supported", "Unsupported",
@@ -281,6 +282,18 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
                 return try Array(text.utf8).withUnsafeBytes(body)
             case .bytes(let bytes):
                 return try bytes.withUnsafeBytes(body)
+            }
+        }
+
+        /// Whether the value can share a line with its neighbours in a list and still read back as the
+        /// same element: not empty, and without a comma, quote, backslash or angle bracket, which the list
+        /// splitter reads as a separator or as the start of a quoted string or URI.
+        var isPlainListElement: Bool {
+            withValueBytes { bytes in
+                !bytes.isEmpty && !bytes.contains { byte in
+                    byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                        || byte == UInt8(ascii: "<")
+                }
             }
         }
 

@@ -126,7 +126,7 @@ enum SIPMessageParser {
                     contentLength = contentLength ?? index
                 } else {
                     // headerFields already split list headers into one element per field.
-                    headers.appendElement(SIPHeaders.Field(fields[index].name, bytes: fields[index].valueBytes))
+                    headers.appendElement(fields[index].field)
                 }
             }
             return contentLength
@@ -308,8 +308,7 @@ enum SIPMessageParser {
         // One pass over the fields, then errors in rule order: missing, duplicate, then the first
         // invalid value, exactly as checking each rule against every field would report them.
         // Problems are rare, so their lists stay empty (unallocated) for a good message. Which rules have
-        // matched a field is a bit per rule (there are far fewer than 64), so no array is allocated for it.
-        assert(rules.count <= UInt64.bitWidth)
+        // matched a field is a bit per rule (`ruleSet` keeps them within 64), so no array is allocated for it.
         var seen: UInt64 = 0
         var duplicates: [(rule: Int, line: Int)] = []
         var invalid: [(rule: Int, error: SIPParseError)] = []
@@ -417,15 +416,23 @@ enum SIPMessageParser {
         },
     ]
 
-    private static let requestRules: [Rule] = commonRules + [
+    private static let requestRules: [Rule] = ruleSet(commonRules + [
         // RFC 3261 §20.22: Max-Forwards is 0-255.
         Rule(name: .maxForwards, required: true, single: true) { value throws(SIPSyntaxError) in
             _ = try DecimalNumber.parse(value, maximum: 255)
             return .none
         },
-    ] + trailingRules
+    ] + trailingRules)
 
-    private static let responseRules: [Rule] = commonRules + trailingRules
+    private static let responseRules: [Rule] = ruleSet(commonRules + trailingRules)
+
+    /// Checks once what `validate` relies on: a rule matches fields by well-known name index, and which
+    /// rules matched is a bit per rule in a `UInt64`.
+    private static func ruleSet(_ rules: [Rule]) -> [Rule] {
+        precondition(rules.count <= UInt64.bitWidth, "validate keeps a bit per rule")
+        precondition(rules.allSatisfy { $0.name.wellKnownIndex >= 0 }, "validate matches rules by well-known name")
+        return rules
+    }
 
     // RFC 3261 §20.14: Content-Length is 1*DIGIT; anything past 2^31-1 cannot describe a datagram.
     private static func contentLength(_ value: ArraySlice<UInt8>) throws(SIPSyntaxError) -> Int {
@@ -556,7 +563,8 @@ enum SIPSerializer {
         headers.fields.withUnsafeBufferPointer { fields in
             var previous: Int?
             for index in fields.indices where !fields[index].name.isContentLength {
-                if fields[index].name.isTokenList, let previous, fields[previous].name == fields[index].name {
+                if fields[index].name.isTokenList, let previous, fields[previous].name == fields[index].name,
+                   fields[previous].isPlainListElement, fields[index].isPlainListElement {
                     // RFC 3261 §7.3.1: `Allow: ACK` and `Allow: BYE` equal `Allow: ACK, BYE`.
                     bytes.removeLast(2)
                     bytes.append(UInt8(ascii: ","))
