@@ -14,7 +14,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("serialized message does not parse: \(error)\n\(message)")
         }
         guard reparsed == message else {
-            fatalError("round trip changed the message:\n\(message)\n\(reparsed)")
+            // The wire text shows what differs; a message's own description hides its boxed parts.
+            fatalError("""
+                round trip changed the message:
+                \(String(decoding: bytes, as: UTF8.self))
+                serialized:
+                \(String(decoding: message.serialized(), as: UTF8.self))
+                reparsed and serialized:
+                \(String(decoding: reparsed.serialized(), as: UTF8.self))
+                """)
         }
         exerciseAccessors(message)
     }
