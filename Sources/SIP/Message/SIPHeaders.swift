@@ -299,15 +299,8 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
 
         /// Appends the value's UTF-8 bytes.
         func appendValue(to output: inout [UInt8]) {
-            switch storage {
-            case .text(let text):
-                // Copying from the contiguous UTF-8 is a memcpy; appending the view goes element by element.
-                if text.utf8.withContiguousStorageIfAvailable({ output.append(contentsOf: $0) }) == nil {
-                    output.append(contentsOf: text.utf8)
-                }
-            case .bytes(let bytes):
-                output.append(contentsOf: bytes)
-            }
+            // Copying from the contiguous bytes is a memcpy; appending a UTF-8 view goes element by element.
+            withValueBytes { raw in raw.withMemoryRebound(to: UInt8.self) { output.append(contentsOf: $0) } }
         }
 
         /// Fields are equal when their names are and their values are equal strings.
@@ -344,12 +337,12 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
 
     /// The value of the first field named `name`.
     public subscript(name: SIPHeaderName) -> String? {
-        firstIndex(of: name).map { fields[$0].value }
+        firstIndex(named: name).map { fields[$0].value }
     }
 
     /// The position of the first field named `name`. The fields are compared in place: `first(where:)`
     /// would copy every field it passes, retaining and releasing its value.
-    private func firstIndex(of name: SIPHeaderName) -> Int? {
+    private func firstIndex(named name: SIPHeaderName) -> Int? {
         fields.withUnsafeBufferPointer { fields in
             fields.indices.first { fields[$0].name == name }
         }
@@ -358,7 +351,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
     /// Calls `body` with the UTF-8 bytes of the first field named `name`; nil when there is none.
     /// The buffer is valid only while `body` runs and must not escape it.
     public func withFirstValueBytes<Result>(_ name: SIPHeaderName, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
-        guard let index = firstIndex(of: name) else { return nil }
+        guard let index = firstIndex(named: name) else { return nil }
         return try fields[index].withValueBytes(body)
     }
 
@@ -369,7 +362,7 @@ public struct SIPHeaders: Hashable, Sendable, RandomAccessCollection, Expressibl
 
     /// Whether any field is named `name`.
     public func contains(_ name: SIPHeaderName) -> Bool {
-        firstIndex(of: name) != nil
+        firstIndex(named: name) != nil
     }
 
     /// Appends a field, or one field per element for a list header.

@@ -561,10 +561,11 @@ enum SIPSerializer {
         bytes.append(0x0A)
         // Fields are read in place: copying each out of the array would retain and release its value.
         headers.fields.withUnsafeBufferPointer { fields in
-            var previous: Int?
+            // The previous field's name when its line may take this field's element too.
+            var openList: SIPHeaderName?
             for index in fields.indices where !fields[index].name.isContentLength {
-                if fields[index].name.isTokenList, let previous, fields[previous].name == fields[index].name,
-                   fields[previous].isPlainListElement, fields[index].isPlainListElement {
+                let joinable = fields[index].name.isTokenList && fields[index].isPlainListElement
+                if joinable, openList == fields[index].name {
                     // RFC 3261 §7.3.1: `Allow: ACK` and `Allow: BYE` equal `Allow: ACK, BYE`.
                     bytes.removeLast(2)
                     bytes.append(UInt8(ascii: ","))
@@ -577,7 +578,7 @@ enum SIPSerializer {
                 replaceLineBreaks(in: &bytes, from: start)
                 bytes.append(0x0D)
                 bytes.append(0x0A)
-                previous = index
+                openList = joinable ? fields[index].name : nil
             }
         }
         bytes.append(contentsOf: "Content-Length: ".utf8)
