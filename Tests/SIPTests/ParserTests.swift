@@ -188,6 +188,25 @@ struct ParserTests {
         #expect(parseError(wire("SIP/2.0 2x0 Odd" + tail)) == .invalidStatusCode("2x0"))
         #expect(parseError(wire("SIP/2.0" + tail)) == .malformedStatusLine("SIP/2.0"))
         #expect(parseError(wire("SIP/3.0 200 OK" + tail)) == .unsupportedVersion("SIP/3.0"))
+        #expect(parseError(wire("SIP/2.00 200 OK" + tail)) == .unsupportedVersion("SIP/2.00"))
+        #expect(parseError(wire("SIQ/2.0 200 OK" + tail)) == .invalidMethod("SIQ/2.0"))
+    }
+
+    @Test("the version is case-insensitive in both start lines (RFC 3261 §7.1)")
+    func versionCase() throws {
+        let tail = "\nVia: sip/2.0/udp h;branch=z9hG4bK1\nTo: <sip:b@e.com>\nFrom: <sip:a@e.com>;tag=1\nCall-ID: x\nCSeq: 1 INVITE\n\n"
+        guard case .response(let ok) = try SIPMessage(parsing: wire("sip/2.0 200 OK" + tail)) else {
+            Issue.record("expected a response")
+            return
+        }
+        #expect(ok.statusCode == 200)
+        #expect(ok.topVia?.transport == "udp")
+        guard case .request(let invite) = try SIPMessage(parsing: wire("INVITE sip:b@e.com Sip/2.0\nMax-Forwards: 70" + tail)) else {
+            Issue.record("expected a request")
+            return
+        }
+        #expect(invite.method == .invite)
+        #expect(parseError(wire("INVITE sip:b@e.com SIP/2.1\nMax-Forwards: 70" + tail)) == .unsupportedVersion("SIP/2.1"))
     }
 
     @Test("an invalid method token is reported")
@@ -332,8 +351,12 @@ struct GrammarTests {
     }
 
     @Test("Via requires SIP/2.0 and a sent-by")
-    func viaErrors() {
+    func viaErrors() throws {
         #expect(throws: SIPSyntaxError.unsupportedProtocol("SIP/3.0")) { try Via(parsing: "SIP/3.0/UDP h") }
+        #expect(throws: SIPSyntaxError.unsupportedProtocol("SIPS/2.0")) { try Via(parsing: "SIPS/2.0/UDP h") }
+        #expect(throws: SIPSyntaxError.unsupportedProtocol("SI/2.0")) { try Via(parsing: "SI/2.0/UDP h") }
+        #expect(throws: SIPSyntaxError.expected("/protocol-version", found: "/UDP h")) { try Via(parsing: "SIP//UDP h") }
+        #expect(try Via(parsing: "sIp / 2.0 / tcp h:5061").port == 5061)
         #expect(throws: SIPSyntaxError.expected("LWS before sent-by", found: ";branch=z9hG4bK1")) { try Via(parsing: "SIP/2.0/UDP;branch=z9hG4bK1") }
         #expect(throws: SIPSyntaxError.invalidHost("-bad")) { try Via(parsing: "SIP/2.0/UDP -bad") }
     }

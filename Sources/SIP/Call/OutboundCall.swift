@@ -314,7 +314,7 @@ public struct OutboundCall: Sendable {
         self.callID = configuration.callID ?? SIPIdentifiers.callID(host: configuration.viaHost, using: &random)
         self.local = local
         self.configuration = configuration
-        self.isReliable = configuration.transport.uppercased() != "UDP"
+        self.isReliable = !configuration.transport.utf8.equalsIgnoringASCIICase("UDP")
         self.state = .calling
         self.outcome = CallRecord(startedAt: now)
         self.inviteSequenceNumber = 1
@@ -649,7 +649,7 @@ public struct OutboundCall: Sendable {
     // MARK: Media and ending
 
     private func negotiate(_ response: SIPResponse) -> NegotiatedAudio? {
-        guard !response.body.isEmpty, response.contentType?.lowercased().hasPrefix("application/sdp") ?? false else {
+        guard !response.body.isEmpty, response.contentType?.utf8.hasPrefixIgnoringASCIICase("application/sdp".utf8) ?? false else {
             return nil
         }
         return try? SDPAnswer(parsing: response.body).negotiate(with: configuration.offer)

@@ -126,3 +126,23 @@ enum CharacterClass {
         isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 }
+
+extension Collection where Element == UInt8 {
+    /// Whether these bytes spell `text` in any letter case, compared without making strings: SIP's
+    /// version, protocol name and similar tokens are case-insensitive (RFC 3261 §7.1, §7.3.1).
+    func equalsIgnoringASCIICase(_ text: StaticString) -> Bool {
+        text.withUTF8Buffer { expected in count == expected.count && hasPrefixIgnoringASCIICase(expected) }
+    }
+
+    /// Whether these bytes start with `prefix` in any letter case, such as a media type or an encoding
+    /// name (case-insensitive by RFC 3261 §20.15 and RFC 4855 §3).
+    func hasPrefixIgnoringASCIICase(_ prefix: some Collection<UInt8>) -> Bool {
+        var bytes = makeIterator()
+        for wanted in prefix {
+            guard let byte = bytes.next(), byte == wanted || (CharacterClass.isAlpha(byte) && byte | 0x20 == wanted | 0x20) else {
+                return false
+            }
+        }
+        return true
+    }
+}

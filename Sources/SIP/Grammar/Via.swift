@@ -50,14 +50,15 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         var scanner = ByteScanner(bytes)
         scanner.skipWhitespace()
         // RFC 3261 §25.1: sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
-        guard let name = scanner.scanToken() else {
+        let name = scanner.scan(while: CharacterClass.isToken)
+        guard !name.isEmpty else {
             throw .expected("protocol-name", found: scanner.remainder)
         }
-        guard scanner.consumeSeparator(UInt8(ascii: "/")), let version = scanner.scanToken() else {
+        guard scanner.consumeSeparator(UInt8(ascii: "/")), case let version = scanner.scan(while: CharacterClass.isToken), !version.isEmpty else {
             throw .expected("/protocol-version", found: scanner.remainder)
         }
-        guard name.uppercased() == "SIP", version == "2.0" else {
-            throw .unsupportedProtocol("\(name)/\(version)")
+        guard name.equalsIgnoringASCIICase("SIP"), version.elementsEqual("2.0".utf8) else {
+            throw .unsupportedProtocol(String(decoding: name, as: UTF8.self) + "/" + String(decoding: version, as: UTF8.self))
         }
         guard scanner.consumeSeparator(UInt8(ascii: "/")), let transport = scanner.scanToken() else {
             throw .expected("/transport", found: scanner.remainder)

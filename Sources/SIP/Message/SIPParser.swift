@@ -226,9 +226,10 @@ enum SIPMessageParser {
         guard parts[0].allSatisfy(CharacterClass.isToken) else {
             throw .invalidMethod(String(decoding: parts[0], as: UTF8.self))
         }
-        let version = String(decoding: parts[2], as: UTF8.self)
-        guard version.uppercased() == "SIP/2.0" else { throw .unsupportedVersion(version) }
-        let uriText = String(decoding: parts[1], as: UTF8.self)
+        guard parts[2].equalsIgnoringASCIICase("SIP/2.0") else {
+            throw .unsupportedVersion(String(decoding: parts[2], as: UTF8.self))
+        }
+        var uriText: String { String(decoding: parts[1], as: UTF8.self) }
         let uri: AnyURI
         do {
             uri = try AnyURI(bytes: parts[1])
@@ -247,15 +248,16 @@ enum SIPMessageParser {
         guard !line.contains(cr), let firstSpace = line.firstIndex(of: UInt8(ascii: " ")) else {
             throw .malformedStatusLine(text)
         }
-        let version = String(decoding: line[line.startIndex..<firstSpace], as: UTF8.self)
-        guard version.uppercased() == "SIP/2.0" else { throw .unsupportedVersion(version) }
+        let version = line[line.startIndex..<firstSpace]
+        guard version.equalsIgnoringASCIICase("SIP/2.0") else {
+            throw .unsupportedVersion(String(decoding: version, as: UTF8.self))
+        }
         let rest = line[(firstSpace + 1)...]
         let secondSpace = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.endIndex
         let codeBytes = rest[rest.startIndex..<secondSpace]
-        let codeText = String(decoding: codeBytes, as: UTF8.self)
         // RFC 3261 §25.1: Status-Code = 3DIGIT; §7.2 limits the first digit to 1-6.
         guard codeBytes.count == 3, let code = try? DecimalNumber.parse(codeBytes, maximum: 699), code >= 100 else {
-            throw .invalidStatusCode(codeText)
+            throw .invalidStatusCode(String(decoding: codeBytes, as: UTF8.self))
         }
         let reason = secondSpace < rest.endIndex ? rest[(secondSpace + 1)...] : []
         return .status(Int(code), String(decoding: reason, as: UTF8.self))

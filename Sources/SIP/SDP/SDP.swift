@@ -196,7 +196,7 @@ public struct SDPAnswer: Hashable, Sendable {
         }
         self.rtpMaps = rtpMaps
         self.ptime = ptime
-        telephoneEventPayloadType = payloadTypes.first { rtpMaps[$0].map { SDPText.hasPrefixIgnoringCase($0, "telephone-event/") } == true }
+        telephoneEventPayloadType = payloadTypes.first { rtpMaps[$0].map { $0.utf8.hasPrefixIgnoringASCIICase("telephone-event/".utf8) } == true }
         self.direction = direction ?? sessionDirection ?? .sendrecv
     }
 
@@ -206,7 +206,7 @@ public struct SDPAnswer: Hashable, Sendable {
         for payloadType in payloadTypes where payloadType != telephoneEventPayloadType {
             let codec = offer.codecs.first { codec in
                 if let encoding = rtpMaps[payloadType] {
-                    return SDPText.hasPrefixIgnoringCase(encoding, codec.rawValue) && encoding.utf8.dropFirst(codec.rawValue.utf8.count).first == UInt8(ascii: "/")
+                    return encoding.utf8.hasPrefixIgnoringASCIICase(codec.rawValue.utf8) && encoding.utf8.dropFirst(codec.rawValue.utf8.count).first == UInt8(ascii: "/")
                 }
                 return codec.payloadType == payloadType  // RFC 3551 §6: static types need no rtpmap.
             }
@@ -334,13 +334,4 @@ private struct SDPText {
         (try? DecimalNumber.parse(digits, maximum: UInt64(maximum))).map(Int.init)
     }
 
-    /// Whether `text` starts with the ASCII `prefix`, ignoring case (encoding names are case-insensitive, RFC 4855 §3).
-    static func hasPrefixIgnoringCase(_ text: String, _ prefix: String) -> Bool {
-        func lowercased(_ byte: UInt8) -> UInt8 { CharacterClass.isAlpha(byte) ? byte | 0x20 : byte }
-        var characters = text.utf8.makeIterator()
-        for expected in prefix.utf8 {
-            guard let byte = characters.next(), lowercased(byte) == lowercased(expected) else { return false }
-        }
-        return true
-    }
 }
