@@ -603,7 +603,7 @@ public struct OutboundCall: Sendable {
         let via = newVia()
         headers.append(.via, via.text)
         headers.append(.maxForwards, "70")
-        headers.append(.from, configuration.fromText.map { $0 + ";tag=" + localTag } ?? local.description)
+        headers.append(.from, configuration.fromText.map { String(concatenating: $0, ";tag=", localTag) } ?? local.description)
         headers.append(.to, configuration.toText)
         headers.append(.callID, callID)
         headers.append(.cseq, CSeq(inviteSequenceNumber, .invite).description)
@@ -634,11 +634,7 @@ public struct OutboundCall: Sendable {
         let branch = SIPIdentifiers.branch(using: &random)
         // RFC 3581 §3: ask for rport so responses reach us through NAT. The text extends the Via rendered
         // once per configuration rather than rendering a `Via` for every request.
-        var text = configuration.viaText
-        text.reserveCapacity(text.utf8.count + branch.utf8.count + 15)
-        text += ";branch="
-        text += branch
-        text += ";rport"
+        let text = String(concatenating: configuration.viaText, ";branch=", branch, ";rport")
         assert(text == Via(
             transport: configuration.transport, host: configuration.viaHost, port: configuration.viaPort,
             parameters: [SIPParameter("branch", branch), SIPParameter("rport")]).description,

@@ -85,7 +85,7 @@ public struct Dialog: Hashable, Sendable {
         self.localHeader = localText ?? local.description
         if let remoteText, remote.tag == nil {
             // RFC 3261 §12.2.1.1: To is the remote URI with the remote tag; the tag is the only change.
-            self.remoteHeader = self.remote.tag.map { remoteText + ";tag=" + $0 } ?? remoteText
+            self.remoteHeader = self.remote.tag.map { String(concatenating: remoteText, ";tag=", $0) } ?? remoteText
         } else {
             self.remoteHeader = self.remote.description
         }

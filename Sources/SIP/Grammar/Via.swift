@@ -131,9 +131,6 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
 
     /// `"<number> <method>"`.
     public var description: String {
-        var text = String(sequenceNumber)
-        text += " "
-        text += method.rawValue
-        return text
+        String(concatenating: String(sequenceNumber), " ", method.rawValue)
     }
 }

@@ -83,3 +83,18 @@ public enum SIPIdentifiers {
         }
     }
 }
+
+extension String {
+    /// The strings joined, written into one new string: a `+` or `+=` chain checks capacity and copies once
+    /// per part, and the call engine joins header texts for every request it sends.
+    init(concatenating first: String, _ second: String, _ third: String, _ fourth: String = "") {
+        let count = first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count
+        self.init(unsafeUninitializedCapacity: count) { bytes in
+            var index = bytes[...].initialize(fromContentsOf: first.utf8)
+            index = bytes[index...].initialize(fromContentsOf: second.utf8)
+            index = bytes[index...].initialize(fromContentsOf: third.utf8)
+            return bytes[index...].initialize(fromContentsOf: fourth.utf8)
+        }
+    }
+}
+
