@@ -120,9 +120,27 @@ public struct OutboundCall: Sendable {
             var timers: TransactionTimers
             var additionalHeaders: SIPHeaders
             var userAgent: String?
+            var inviteTrailer: [UInt8] = []
 
             /// The To address of the requests before the dialog exists.
             var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
+
+            /// The INVITE's fields after its per-call ones, in sending order: Allow, User-Agent, the
+            /// additional headers and Content-Type.
+            var inviteTrailerFields: SIPHeaders {
+                var headers = SIPHeaders()
+                headers.reserveCapacity(6 + additionalHeaders.count)
+                for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(SIPHeaders.Field(.allow, method)) }
+                if let userAgent { headers.append(.userAgent, userAgent) }
+                for field in additionalHeaders { headers.append(field.name, field.value) }
+                headers.append(.contentType, "application/sdp")
+                return headers
+            }
+
+            mutating func renderInviteTrailer() {
+                inviteTrailer = []
+                SIPSerializer.appendHeaders(inviteTrailerFields, to: &inviteTrailer)
+            }
 
             mutating func renderAddresses() {
                 // A From that already carries a tag gets ours in its place, so it is rendered per call.
@@ -201,13 +219,17 @@ public struct OutboundCall: Sendable {
         /// Extra headers for the INVITE (e.g. P-Asserted-Identity).
         public var additionalHeaders: SIPHeaders {
             get { parts.value.additionalHeaders }
-            set { parts.value.additionalHeaders = newValue }
+            set { parts.value.additionalHeaders = newValue; parts.value.renderInviteTrailer() }
         }
         /// User-Agent value, if any.
         public var userAgent: String? {
             get { parts.value.userAgent }
-            set { parts.value.userAgent = newValue }
+            set { parts.value.userAgent = newValue; parts.value.renderInviteTrailer() }
         }
+        /// The INVITE's last fields (``inviteTrailerFields``) serialized once per configuration, as
+        /// `offerBody` is: every INVITE repeats them.
+        var inviteTrailer: [UInt8] { parts.value.inviteTrailer }
+        var inviteTrailerFields: SIPHeaders { parts.value.inviteTrailerFields }
         /// The Call-ID; generated when nil.
         public var callID: String?
         /// Seed for branches, tags, Call-ID and cnonce; take it from `SystemRandomNumberGenerator`.
@@ -235,6 +257,7 @@ public struct OutboundCall: Sendable {
                 transport: transport, offer: offer, offerBody: offer.body, credentials: credentials, timers: timers,
                 additionalHeaders: additionalHeaders, userAgent: userAgent)
             parts.renderAddresses()
+            parts.renderInviteTrailer()
             self.parts = CopyOnWrite(parts)
             self.callID = callID
             self.randomSeed = randomSeed
@@ -270,6 +293,8 @@ public struct OutboundCall: Sendable {
     private let configuration: Configuration
     private let local: SIPAddress
     private let localTag: String
+    /// `local` as our requests' From value.
+    private let localText: String
     private var random: SplitMix64
     private var invite: SIPRequest
     private var currentInviteKey: ClientTransactionKey
@@ -281,6 +306,8 @@ public struct OutboundCall: Sendable {
         didSet { refreshAwaitingResponses() }
     }
     private var ack: SIPRequest?
+    /// The credentials the current INVITE carries, which its ACK repeats (RFC 3261 §13.2.2.4).
+    private var inviteAuthorization: SIPHeaders.Field?
     private var hasRetriedWithCredentials = false
     private var cancelReason: CallEndReason?
     private var cancelSent = false
@@ -313,6 +340,7 @@ public struct OutboundCall: Sendable {
         self.localTag = localTag
         self.callID = configuration.callID ?? SIPIdentifiers.callID(host: configuration.viaHost, using: &random)
         self.local = local
+        self.localText = configuration.fromText.map { String(concatenating: $0, ";tag=", localTag) } ?? local.description
         self.configuration = configuration
         self.isReliable = !configuration.transport.utf8.equalsIgnoringASCIICase("UDP")
         self.state = .calling
@@ -501,12 +529,12 @@ public struct OutboundCall: Sendable {
         outcome.answeredAt = now
         outcome.finalStatus = response.statusCode
         var dialog = Dialog(
-            callID: callID, local: local, localText: invite.headers[.from], remote: configuration.toAddress,
+            callID: callID, local: local, localText: localText, remote: configuration.toAddress,
             remoteText: configuration.toText, sequenceNumber: inviteSequenceNumber, requestURI: configuration.requestURI,
             response: response)
         // RFC 3261 §13.2.2.4: the UAC core ACKs every 2xx itself.
         let via = newVia()
-        let ack = dialog.makeACK(for: invite, viaText: via.text)
+        let ack = dialog.makeACK(sequenceNumber: inviteSequenceNumber, authorization: inviteAuthorization, viaText: via.text)
         self.ack = ack
         actions.append(.send(.request(ack)))
         if cancelReason != nil {
@@ -598,30 +626,58 @@ public struct OutboundCall: Sendable {
     }
 
     private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
-        var headers = SIPHeaders()
-        headers.reserveCapacity(15 + configuration.additionalHeaders.count)
         let via = newVia()
-        headers.append(.via, via.text)
-        headers.append(.maxForwards, "70")
-        headers.append(.from, configuration.fromText.map { String(concatenating: $0, ";tag=", localTag) } ?? local.description)
-        headers.append(.to, configuration.toText)
-        headers.append(.callID, callID)
-        headers.append(.cseq, CSeq(inviteSequenceNumber, .invite).description)
-        headers.append(.contact, configuration.contactText)
-        if let authorization { headers.append(authorization.name, authorization.value) }
-        for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(SIPHeaders.Field(.allow, method)) }
-        if let userAgent = configuration.userAgent { headers.append(.userAgent, userAgent) }
-        for field in configuration.additionalHeaders { headers.append(field.name, field.value) }
-        headers.append(.contentType, "application/sdp")
-        invite = SIPRequest(
-            method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
-            body: configuration.offerBody)
+        let cseq = CSeq(inviteSequenceNumber, .invite).description
+        // Written as bytes in the order `Self.invite` builds its fields; the parts are built only if read.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            configuration.requestURIText.utf8.count + localText.utf8.count + configuration.toText.utf8.count
+                + configuration.contactText.utf8.count + via.text.utf8.count + callID.utf8.count
+                + configuration.inviteTrailer.count + configuration.offerBody.count + 160 + (authorization?.value.utf8.count ?? 0))
+        SIPRequest.appendRequestLine(.invite, configuration.requestURIText, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        SIPSerializer.appendField(.via, via.text, to: &bytes)
+        SIPSerializer.appendField(.maxForwards, "70", to: &bytes)
+        SIPSerializer.appendField(.from, localText, to: &bytes)
+        SIPSerializer.appendField(.to, configuration.toText, to: &bytes)
+        SIPSerializer.appendField(.callID, callID, to: &bytes)
+        SIPSerializer.appendField(.cseq, cseq, to: &bytes)
+        SIPSerializer.appendField(.contact, configuration.contactText, to: &bytes)
+        if let authorization { SIPSerializer.appendField(authorization.name, authorization.value, to: &bytes) }
+        bytes.append(contentsOf: configuration.inviteTrailer)
+        SIPSerializer.appendBody(configuration.offerBody, to: &bytes)
+        let (configuration, localText, callID) = (configuration, localText, callID)
+        invite = SIPRequest(method: .invite, written: bytes) {
+            Self.invite(configuration, via: via.text, from: localText, callID: callID, cseq: cseq, authorization: authorization)
+        }
+        inviteAuthorization = authorization
         let key = ClientTransactionKey(branch: via.branch, method: .invite)
         currentInviteKey = key
         let (transaction, transactionActions) = InviteClientTransaction.start(
             invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers)
         inviteTransactions.append(transaction)
         perform(transactionActions, for: key, at: now, into: &actions)
+    }
+
+    /// The INVITE field by field (RFC 3261 §8.1.1): what `sendInvite` writes as bytes.
+    private static func invite(
+        _ configuration: Configuration, via: String, from: String, callID: String, cseq: String, authorization: SIPHeaders.Field?
+    ) -> SIPRequest {
+        var headers = SIPHeaders()
+        headers.reserveCapacity(15 + configuration.additionalHeaders.count)
+        headers.append(.via, via)
+        headers.append(.maxForwards, "70")
+        headers.append(.from, from)
+        headers.append(.to, configuration.toText)
+        headers.append(.callID, callID)
+        headers.append(.cseq, cseq)
+        headers.append(.contact, configuration.contactText)
+        if let authorization { headers.append(authorization.name, authorization.value) }
+        for field in configuration.inviteTrailerFields { headers.appendElement(field) }
+        return SIPRequest(
+            method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
+            body: configuration.offerBody)
     }
 
     /// A Via for a request we send: its branch and its header text.

@@ -130,12 +130,16 @@ public struct Dialog: Hashable, Sendable {
 
     /// `makeACK(for:via:maxForwards:)` with the Via given as its header text, for a caller that renders it.
     func makeACK(for invite: SIPRequest, viaText: String, maxForwards: Int = 70) -> SIPRequest {
-        let sequenceNumber = invite.cseq?.sequenceNumber ?? localSequenceNumber
-        var ack = buildRequest(.ack, sequenceNumber: sequenceNumber, viaText: viaText, maxForwards: maxForwards)
-        for field in invite.headers where field.name == .authorization || field.name == .proxyAuthorization {
-            ack.headers.append(field.name, field.value)
-        }
-        return ack
+        let credentials = invite.headers.filter { $0.name == .authorization || $0.name == .proxyAuthorization }
+        return buildRequest(
+            .ack, sequenceNumber: invite.cseq?.sequenceNumber ?? localSequenceNumber, viaText: viaText,
+            maxForwards: maxForwards, credentials: credentials)
+    }
+
+    /// The ACK for a 2xx to the INVITE with CSeq `sequenceNumber` that carried `authorization`, for a caller
+    /// that knows both without reading the INVITE again.
+    func makeACK(sequenceNumber: UInt32, authorization: SIPHeaders.Field?, viaText: String) -> SIPRequest {
+        buildRequest(.ack, sequenceNumber: sequenceNumber, viaText: viaText, maxForwards: 70, credentials: authorization.map { [$0] } ?? [])
     }
 
     /// Answers a request the peer sent in this dialog (RFC 3261 §12.2.2). A BYE is accepted with 200
@@ -158,17 +162,61 @@ public struct Dialog: Hashable, Sendable {
         }
     }
 
-    private func buildRequest(_ method: SIPMethod, sequenceNumber: UInt32, viaText: String, maxForwards: Int) -> SIPRequest {
-        var headers = SIPHeaders()
-        headers.reserveCapacity(8 + routeSet.count)
-        headers.append(.via, viaText)
-        headers.append(.maxForwards, String(maxForwards))
-        headers.append(.from, localHeader)
-        headers.append(.to, remoteHeader)
-        headers.append(.callID, callID)
-        headers.append(.cseq, CSeq(sequenceNumber, method).description)
+    /// A request in the dialog, written as bytes in the order `Self.request` builds its fields (RFC 3261
+    /// §12.2.1.1); its parts are built only if read.
+    private func buildRequest(
+        _ method: SIPMethod, sequenceNumber: UInt32, viaText: String, maxForwards: Int, credentials: [SIPHeaders.Field] = []
+    ) -> SIPRequest {
         let (uri, uriText, routes) = requestTarget()
-        for route in routes { headers.append(.route, route.description) }
+        let fields = Fields(
+            via: viaText, maxForwards: maxForwards == 70 ? "70" : String(maxForwards), from: localHeader, to: remoteHeader,
+            callID: callID, cseq: CSeq(sequenceNumber, method).description, routes: routes.map(\.description),
+            credentials: credentials)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(uriText.utf8.count + fields.count + 120)
+        SIPRequest.appendRequestLine(method, uriText, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        SIPSerializer.appendField(.via, fields.via, to: &bytes)
+        SIPSerializer.appendField(.maxForwards, fields.maxForwards, to: &bytes)
+        SIPSerializer.appendField(.from, fields.from, to: &bytes)
+        SIPSerializer.appendField(.to, fields.to, to: &bytes)
+        SIPSerializer.appendField(.callID, fields.callID, to: &bytes)
+        SIPSerializer.appendField(.cseq, fields.cseq, to: &bytes)
+        for route in fields.routes { SIPSerializer.appendField(.route, route, to: &bytes) }
+        for field in fields.credentials { SIPSerializer.appendField(field.name, field.value, to: &bytes) }
+        SIPSerializer.appendBody([], to: &bytes)
+        return SIPRequest(method: method, written: bytes) { Self.request(method, uri: uri, uriText: uriText, fields) }
+    }
+
+    /// The header values of a request in the dialog.
+    private struct Fields: Sendable {
+        let via, maxForwards, from, to, callID, cseq: String
+        let routes: [String]
+        let credentials: [SIPHeaders.Field]
+
+        /// About how many bytes the fields take on the wire.
+        var count: Int {
+            var total = via.utf8.count + maxForwards.utf8.count + from.utf8.count + to.utf8.count + callID.utf8.count
+                + cseq.utf8.count + 96
+            for route in routes { total += route.utf8.count + 9 }
+            for field in credentials { total += field.value.utf8.count + 24 }
+            return total
+        }
+    }
+
+    /// The request field by field: what `buildRequest` writes as bytes.
+    private static func request(_ method: SIPMethod, uri: AnyURI, uriText: String, _ fields: Fields) -> SIPRequest {
+        var headers = SIPHeaders()
+        headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
+        headers.append(.via, fields.via)
+        headers.append(.maxForwards, fields.maxForwards)
+        headers.append(.from, fields.from)
+        headers.append(.to, fields.to)
+        headers.append(.callID, fields.callID)
+        headers.append(.cseq, fields.cseq)
+        for route in fields.routes { headers.append(.route, route) }
+        for field in fields.credentials { headers.append(field.name, field.value) }
         return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
     }
 

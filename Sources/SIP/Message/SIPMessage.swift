@@ -2,6 +2,9 @@
 ///
 /// The parts live in one copy-on-write box: a request is held by its call, its transaction and the
 /// action that sends it, and a copy then retains one reference instead of each of its parts.
+///
+/// The requests a call sends are written straight to bytes (see ``OutboundCall``): sending one copies
+/// its bytes, and its parts are built, exactly as they serialize to those bytes, only when read.
 public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     private struct Parts: Sendable {
         var method: SIPMethod
@@ -12,44 +15,91 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         var uriText: String?
     }
 
+    /// A request written as bytes, and how to build its parts.
+    final class Written: Sendable {
+        let method: SIPMethod
+        /// The request in canonical wire form.
+        let bytes: [UInt8]
+        /// Builds the request field by field; it serializes to `bytes`.
+        let model: @Sendable () -> SIPRequest
+
+        init(method: SIPMethod, bytes: [UInt8], model: @escaping @Sendable () -> SIPRequest) {
+            self.method = method
+            self.bytes = bytes
+            self.model = model
+        }
+    }
+
+    /// The request's own parts; for a written request a shared placeholder until a change builds them.
     private var parts: CopyOnWrite<Parts>
+    /// Set while the request is the bytes it was written as.
+    private(set) var written: Written?
+
+    private static let placeholder = CopyOnWrite(Parts(
+        method: .invite, uri: .other(scheme: "", specific: ""), headers: [], body: [], parsedHeaders: nil, uriText: nil))
+
+    /// The parts to read: the request's own, or those its writer builds.
+    private var readable: CopyOnWrite<Parts> {
+        written.map { $0.model().parts } ?? parts
+    }
+
+    /// Turns a written request into parts before a change.
+    private mutating func materialize() {
+        guard let written else { return }
+        parts = written.model().parts
+        self.written = nil
+    }
 
     /// The method.
     public var method: SIPMethod {
-        get { parts.value.method }
-        set { parts.value.method = newValue }
+        get { written?.method ?? parts.value.method }
+        set {
+            materialize()
+            parts.value.method = newValue
+        }
     }
     /// The Request-URI.
     public var uri: AnyURI {
-        get { parts.value.uri }
+        get { readable.value.uri }
         set {
+            materialize()
             parts.value.uri = newValue
             parts.value.uriText = nil
         }
     }
     /// Header fields, in order, without Content-Length.
     public var headers: SIPHeaders {
-        get { parts.value.headers }
+        get { readable.value.headers }
         _modify {
+            materialize()
             parts.value.parsedHeaders = nil
             yield &parts.value.headers
         }
     }
     /// The message body.
     public var body: [UInt8] {
-        get { parts.value.body }
-        _modify { yield &parts.value.body }
+        get { readable.value.body }
+        _modify {
+            materialize()
+            yield &parts.value.body
+        }
     }
     /// What the parser parsed of the headers; nil once they change.
     public internal(set) var parsedHeaders: ParsedHeaders? {
-        get { parts.value.parsedHeaders }
-        set { parts.value.parsedHeaders = newValue }
+        get { written == nil ? parts.value.parsedHeaders : nil }
+        set {
+            materialize()
+            parts.value.parsedHeaders = newValue
+        }
     }
     /// `uri` as text, when whoever built the request had it rendered already (a call's INVITE and its
     /// in-dialog requests go to the same URI every time); nil once `uri` changes.
     var uriText: String? {
-        get { parts.value.uriText }
-        set { parts.value.uriText = newValue }
+        get { readable.value.uriText }
+        set {
+            materialize()
+            parts.value.uriText = newValue
+        }
     }
 
     /// Creates a request.
@@ -62,18 +112,27 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         parts = CopyOnWrite(Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: uriText))
     }
 
+    /// Creates a request from its wire form, `bytes`, which `model().serialized()` must equal.
+    init(method: SIPMethod, written bytes: [UInt8], model: @escaping @Sendable () -> SIPRequest) {
+        parts = Self.placeholder
+        written = Written(method: method, bytes: bytes, model: model)
+    }
+
     /// Requests are equal when their method, URI, headers and body are.
     public static func == (lhs: SIPRequest, rhs: SIPRequest) -> Bool {
-        lhs.parts.isIdentical(to: rhs.parts)
-            || (lhs.method == rhs.method && lhs.uri == rhs.uri && lhs.headers == rhs.headers && lhs.body == rhs.body)
+        if let left = lhs.written, let right = rhs.written, left === right { return true }
+        if lhs.written == nil, rhs.written == nil, lhs.parts.isIdentical(to: rhs.parts) { return true }
+        let left = lhs.readable.value, right = rhs.readable.value
+        return left.method == right.method && left.uri == right.uri && left.headers == right.headers && left.body == right.body
     }
 
     /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(method)
-        hasher.combine(uri)
-        hasher.combine(headers)
-        hasher.combine(body)
+        let parts = readable.value
+        hasher.combine(parts.method)
+        hasher.combine(parts.uri)
+        hasher.combine(parts.headers)
+        hasher.combine(parts.body)
     }
 }
 

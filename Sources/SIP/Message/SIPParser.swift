@@ -520,14 +520,22 @@ extension SIPRequest {
 
     /// Appends the request in canonical wire form to `bytes`.
     public func serialize(into bytes: inout [UInt8]) {
-        let uri = uriText ?? uri.description
-        // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF
-        SIPSerializer.serialize(into: &bytes, startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
-            bytes.append(contentsOf: method.rawValue.utf8)
-            bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: uri.utf8)
-            bytes.append(contentsOf: " SIP/2.0".utf8)
+        if let written {
+            bytes.append(contentsOf: written.bytes)
+            return
         }
+        let uri = uriText ?? uri.description
+        SIPSerializer.serialize(into: &bytes, startLineCount: method.rawValue.utf8.count + uri.utf8.count + 9, headers: headers, body: body) { bytes in
+            Self.appendRequestLine(method, uri, to: &bytes)
+        }
+    }
+
+    /// Appends `Method SP Request-URI SP SIP-Version` without its CRLF (RFC 3261 §7.1).
+    static func appendRequestLine(_ method: SIPMethod, _ uriText: String, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: method.rawValue.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: uriText.utf8)
+        bytes.append(contentsOf: " SIP/2.0".utf8)
     }
 }
 
@@ -561,6 +569,13 @@ enum SIPSerializer {
         startLine(&bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
+        appendHeaders(headers, to: &bytes)
+        appendBody(body, to: &bytes)
+    }
+
+    /// Appends a line per header field but Content-Length, and one line for adjacent plain elements of a
+    /// token list.
+    static func appendHeaders(_ headers: SIPHeaders, to bytes: inout [UInt8]) {
         // Fields are read in place: copying each out of the array would retain and release its value.
         headers.fields.withUnsafeBufferPointer { fields in
             // The previous field's name when its line may take this field's element too.
@@ -583,6 +598,18 @@ enum SIPSerializer {
                 openList = joinable ? fields[index].name : nil
             }
         }
+    }
+
+    /// Appends the line `name: value` as `appendHeaders` writes a field that joins no list.
+    static func appendField(_ name: SIPHeaderName, _ value: String, to bytes: inout [UInt8]) {
+        name.appendLineStart(to: &bytes)
+        appendSingleLine(value, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+    }
+
+    /// Appends `Content-Length` with the body's size, the empty line and the body (RFC 3261 §7.5, §20.14).
+    static func appendBody(_ body: [UInt8], to bytes: inout [UInt8]) {
         bytes.append(contentsOf: "Content-Length: ".utf8)
         appendDecimal(body.count, to: &bytes)
         bytes.append(0x0D)
@@ -595,7 +622,10 @@ enum SIPSerializer {
     /// Appends `text` with CR and LF replaced by spaces, so a value set by code cannot inject header lines.
     static func appendSingleLine(_ text: String, to bytes: inout [UInt8]) {
         let start = bytes.count
-        bytes.append(contentsOf: text.utf8)
+        // Copying from contiguous UTF-8 is a memcpy; appending the view goes element by element.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
         replaceLineBreaks(in: &bytes, from: start)
     }
 
