@@ -627,29 +627,29 @@ public struct OutboundCall: Sendable {
 
     private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         let via = newVia()
-        let cseq = CSeq(inviteSequenceNumber, .invite).description
-        // Written as bytes in the order `Self.invite` builds its fields; the parts are built only if read.
+        let fields = InviteFields(
+            via: via.text, from: localText, to: configuration.toText, callID: callID,
+            cseq: CSeq(inviteSequenceNumber, .invite).description, contact: configuration.contactText,
+            authorization: authorization)
+        // RFC 3261 §8.1.1: the per-call fields, then those every INVITE of the configuration repeats.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(
-            configuration.requestURIText.utf8.count + localText.utf8.count + configuration.toText.utf8.count
-                + configuration.contactText.utf8.count + via.text.utf8.count + callID.utf8.count
-                + configuration.inviteTrailer.count + configuration.offerBody.count + 160 + (authorization?.value.utf8.count ?? 0))
+            configuration.requestURIText.utf8.count + fields.count + configuration.inviteTrailer.count + configuration.offerBody.count + 64)
         SIPRequest.appendRequestLine(.invite, configuration.requestURIText, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
-        SIPSerializer.appendField(.via, via.text, to: &bytes)
-        SIPSerializer.appendField(.maxForwards, "70", to: &bytes)
-        SIPSerializer.appendField(.from, localText, to: &bytes)
-        SIPSerializer.appendField(.to, configuration.toText, to: &bytes)
-        SIPSerializer.appendField(.callID, callID, to: &bytes)
-        SIPSerializer.appendField(.cseq, cseq, to: &bytes)
-        SIPSerializer.appendField(.contact, configuration.contactText, to: &bytes)
-        if let authorization { SIPSerializer.appendField(authorization.name, authorization.value, to: &bytes) }
+        fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
         bytes.append(contentsOf: configuration.inviteTrailer)
         SIPSerializer.appendBody(configuration.offerBody, to: &bytes)
-        let (configuration, localText, callID) = (configuration, localText, callID)
+        let configuration = configuration
         invite = SIPRequest(method: .invite, written: bytes) {
-            Self.invite(configuration, via: via.text, from: localText, callID: callID, cseq: cseq, authorization: authorization)
+            var headers = SIPHeaders()
+            headers.reserveCapacity(16 + configuration.additionalHeaders.count)
+            fields.forEach { name, value in headers.append(name, value) }
+            for field in configuration.inviteTrailerFields { headers.appendElement(field) }
+            return SIPRequest(
+                method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
+                body: configuration.offerBody)
         }
         inviteAuthorization = authorization
         let key = ClientTransactionKey(branch: via.branch, method: .invite)
@@ -660,24 +660,29 @@ public struct OutboundCall: Sendable {
         perform(transactionActions, for: key, at: now, into: &actions)
     }
 
-    /// The INVITE field by field (RFC 3261 §8.1.1): what `sendInvite` writes as bytes.
-    private static func invite(
-        _ configuration: Configuration, via: String, from: String, callID: String, cseq: String, authorization: SIPHeaders.Field?
-    ) -> SIPRequest {
-        var headers = SIPHeaders()
-        headers.reserveCapacity(15 + configuration.additionalHeaders.count)
-        headers.append(.via, via)
-        headers.append(.maxForwards, "70")
-        headers.append(.from, from)
-        headers.append(.to, configuration.toText)
-        headers.append(.callID, callID)
-        headers.append(.cseq, cseq)
-        headers.append(.contact, configuration.contactText)
-        if let authorization { headers.append(authorization.name, authorization.value) }
-        for field in configuration.inviteTrailerFields { headers.appendElement(field) }
-        return SIPRequest(
-            method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
-            body: configuration.offerBody)
+    /// The INVITE's per-call header values.
+    private struct InviteFields: Sendable {
+        let via, from, to, callID, cseq, contact: String
+        let authorization: SIPHeaders.Field?
+
+        /// Each field in sending order, for both the bytes and the parts of the INVITE.
+        func forEach(_ body: (SIPHeaderName, String) -> Void) {
+            body(.via, via)
+            body(.maxForwards, "70")
+            body(.from, from)
+            body(.to, to)
+            body(.callID, callID)
+            body(.cseq, cseq)
+            body(.contact, contact)
+            if let authorization { body(authorization.name, authorization.value) }
+        }
+
+        /// About how many bytes the fields take on the wire.
+        var count: Int {
+            var total = 0
+            forEach { name, value in total += value.utf8.count + 24 }
+            return total
+        }
     }
 
     /// A Via for a request we send: its branch and its header text.

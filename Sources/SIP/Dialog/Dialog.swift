@@ -162,8 +162,8 @@ public struct Dialog: Hashable, Sendable {
         }
     }
 
-    /// A request in the dialog, written as bytes in the order `Self.request` builds its fields (RFC 3261
-    /// §12.2.1.1); its parts are built only if read.
+    /// A request in the dialog (RFC 3261 §12.2.1.1), written as bytes; its parts are built from the same
+    /// fields only if read.
     private func buildRequest(
         _ method: SIPMethod, sequenceNumber: UInt32, viaText: String, maxForwards: Int, credentials: [SIPHeaders.Field] = []
     ) -> SIPRequest {
@@ -177,16 +177,14 @@ public struct Dialog: Hashable, Sendable {
         SIPRequest.appendRequestLine(method, uriText, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
-        SIPSerializer.appendField(.via, fields.via, to: &bytes)
-        SIPSerializer.appendField(.maxForwards, fields.maxForwards, to: &bytes)
-        SIPSerializer.appendField(.from, fields.from, to: &bytes)
-        SIPSerializer.appendField(.to, fields.to, to: &bytes)
-        SIPSerializer.appendField(.callID, fields.callID, to: &bytes)
-        SIPSerializer.appendField(.cseq, fields.cseq, to: &bytes)
-        for route in fields.routes { SIPSerializer.appendField(.route, route, to: &bytes) }
-        for field in fields.credentials { SIPSerializer.appendField(field.name, field.value, to: &bytes) }
+        fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
         SIPSerializer.appendBody([], to: &bytes)
-        return SIPRequest(method: method, written: bytes) { Self.request(method, uri: uri, uriText: uriText, fields) }
+        return SIPRequest(method: method, written: bytes) {
+            var headers = SIPHeaders()
+            headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
+            fields.forEach { name, value in headers.append(name, value) }
+            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
+        }
     }
 
     /// The header values of a request in the dialog.
@@ -195,29 +193,24 @@ public struct Dialog: Hashable, Sendable {
         let routes: [String]
         let credentials: [SIPHeaders.Field]
 
+        /// Each field in sending order, for both the bytes and the parts of the request.
+        func forEach(_ body: (SIPHeaderName, String) -> Void) {
+            body(.via, via)
+            body(.maxForwards, maxForwards)
+            body(.from, from)
+            body(.to, to)
+            body(.callID, callID)
+            body(.cseq, cseq)
+            for route in routes { body(.route, route) }
+            for field in credentials { body(field.name, field.value) }
+        }
+
         /// About how many bytes the fields take on the wire.
         var count: Int {
-            var total = via.utf8.count + maxForwards.utf8.count + from.utf8.count + to.utf8.count + callID.utf8.count
-                + cseq.utf8.count + 96
-            for route in routes { total += route.utf8.count + 9 }
-            for field in credentials { total += field.value.utf8.count + 24 }
+            var total = 0
+            forEach { name, value in total += value.utf8.count + 24 }
             return total
         }
-    }
-
-    /// The request field by field: what `buildRequest` writes as bytes.
-    private static func request(_ method: SIPMethod, uri: AnyURI, uriText: String, _ fields: Fields) -> SIPRequest {
-        var headers = SIPHeaders()
-        headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
-        headers.append(.via, fields.via)
-        headers.append(.maxForwards, fields.maxForwards)
-        headers.append(.from, fields.from)
-        headers.append(.to, fields.to)
-        headers.append(.callID, fields.callID)
-        headers.append(.cseq, fields.cseq)
-        for route in fields.routes { headers.append(.route, route) }
-        for field in fields.credentials { headers.append(field.name, field.value) }
-        return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
     }
 
     // RFC 3261 §12.2.1.1: Request-URI (and its text) and Route set for loose and strict routers.
