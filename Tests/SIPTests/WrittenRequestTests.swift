@@ -89,6 +89,48 @@ struct WrittenRequestTests {
         #expect(bye.headers.values(.route) == ["<sip:13800138000@198.51.100.20:5060>"])
     }
 
+    /// The CANCEL, and the ACK for `status`, that a transaction started from the INVITE's parts would
+    /// build: the reference for the written ones.
+    func fromParts(of invite: SIPRequest, acking response: SIPResponse) throws -> (cancel: SIPRequest, ack: SIPRequest?) {
+        var parts = invite
+        parts.headers = invite.headers
+        var (transaction, _) = try InviteClientTransaction.start(parts, isReliable: false)
+        _ = transaction.receive(CallHarness.reply(to: parts, 180))
+        let cancel = transaction.makeCancel()
+        let ack = transaction.receive(response).compactMap { action -> SIPRequest? in
+            if case .send(let request) = action { request } else { nil }
+        }.first
+        return (cancel, ack)
+    }
+
+    @Test("CANCEL and the ACK of a non-2xx repeat the written INVITE's values without reading its parts", arguments: [false, true])
+    func cancelAndFailureACK(preloadedRoute: Bool) throws {
+        var harness = CallHarness()
+        if preloadedRoute {
+            var configuration = OutboundCall.Configuration(
+                requestURI: .sip(SIPURI(user: "13800138000", host: "trunk.example.com")),
+                from: SIPAddress(uri: .sip(SIPURI(user: "4001", host: "example.com"))),
+                contact: SIPURI(user: "4001", host: "192.0.2.1", port: 5060),
+                viaHost: "192.0.2.1", viaPort: 5060, offer: harness.offer, randomSeed: 5)
+            configuration.additionalHeaders.append(.route, "<sip:edge1.example.com;lr>, <sip:edge2.example.com;lr>")
+            (harness.call, harness.actions) = OutboundCall.start(configuration, at: harness.start)
+        }
+        let invite = try harness.invite
+        try expectWritten(invite)
+        _ = harness.call.receive(CallHarness.reply(to: invite, 180), at: harness.at(1))
+        let cancel = try #require(CallHarness.requests(harness.call.ringTimeout(at: harness.at(45))).first)
+        let busy = CallHarness.reply(to: invite, 486)
+        let ack = try #require(CallHarness.requests(harness.call.receive(busy, at: harness.at(45.1))).first)
+        try expectWritten(cancel)
+        try expectWritten(ack)
+        let reference = try fromParts(of: invite, acking: busy)
+        #expect(String(decoding: cancel.serialized(), as: UTF8.self) == String(decoding: reference.cancel.serialized(), as: UTF8.self))
+        #expect(String(decoding: ack.serialized(), as: UTF8.self) == String(decoding: try #require(reference.ack).serialized(), as: UTF8.self))
+        #expect(cancel.headers.values(.route) == (preloadedRoute ? ["<sip:edge1.example.com;lr>", "<sip:edge2.example.com;lr>"] : []))
+        #expect(ack.cseq == CSeq(1, .ack))
+        #expect(ack.to?.tag == "callee1")
+    }
+
     @Test("a change turns a written request into parts; its copies keep the bytes")
     func changes() throws {
         let invite = try CallHarness().invite

@@ -121,6 +121,7 @@ public struct OutboundCall: Sendable {
             var additionalHeaders: SIPHeaders
             var userAgent: String?
             var inviteTrailer: [UInt8] = []
+            var inviteRoutes: [String] = []
 
             /// The To address of the requests before the dialog exists.
             var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
@@ -138,8 +139,10 @@ public struct OutboundCall: Sendable {
             }
 
             mutating func renderInviteTrailer() {
+                let fields = inviteTrailerFields
                 inviteTrailer = []
-                SIPSerializer.appendHeaders(inviteTrailerFields, to: &inviteTrailer)
+                SIPSerializer.appendHeaders(fields, to: &inviteTrailer)
+                inviteRoutes = fields.values(.route)
             }
 
             mutating func renderAddresses() {
@@ -230,6 +233,8 @@ public struct OutboundCall: Sendable {
         /// `offerBody` is: every INVITE repeats them.
         var inviteTrailer: [UInt8] { parts.value.inviteTrailer }
         var inviteTrailerFields: SIPHeaders { parts.value.inviteTrailerFields }
+        /// The Route values among the additional headers, which CANCEL and ACK repeat (RFC 3261 §9.1).
+        var inviteRoutes: [String] { parts.value.inviteRoutes }
         /// The Call-ID; generated when nil.
         public var callID: String?
         /// Seed for branches, tags, Call-ID and cnonce; take it from `SystemRandomNumberGenerator`.
@@ -654,8 +659,12 @@ public struct OutboundCall: Sendable {
         inviteAuthorization = authorization
         let key = ClientTransactionKey(branch: via.branch, method: .invite)
         currentInviteKey = key
+        let echo = InviteClientTransaction.Echo(
+            uri: configuration.requestURI, uriText: configuration.requestURIText, via: fields.via, maxForwards: "70",
+            from: fields.from, to: fields.to, callID: callID, routes: configuration.inviteRoutes)
         let (transaction, transactionActions) = InviteClientTransaction.start(
-            invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers)
+            invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers,
+            echo: echo)
         inviteTransactions.append(transaction)
         perform(transactionActions, for: key, at: now, into: &actions)
     }

@@ -168,49 +168,11 @@ public struct Dialog: Hashable, Sendable {
         _ method: SIPMethod, sequenceNumber: UInt32, viaText: String, maxForwards: Int, credentials: [SIPHeaders.Field] = []
     ) -> SIPRequest {
         let (uri, uriText, routes) = requestTarget()
-        let fields = Fields(
+        let fields = RequestFields(
             via: viaText, maxForwards: maxForwards == 70 ? "70" : String(maxForwards), from: localHeader, to: remoteHeader,
             callID: callID, cseq: CSeq(sequenceNumber, method).description, routes: routes.map(\.description),
             credentials: credentials)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(uriText.utf8.count + fields.count + 120)
-        SIPRequest.appendRequestLine(method, uriText, to: &bytes)
-        bytes.append(0x0D)
-        bytes.append(0x0A)
-        fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
-        SIPSerializer.appendBody([], to: &bytes)
-        return SIPRequest(method: method, written: bytes) {
-            var headers = SIPHeaders()
-            headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
-            fields.forEach { name, value in headers.append(name, value) }
-            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
-        }
-    }
-
-    /// The header values of a request in the dialog.
-    private struct Fields: Sendable {
-        let via, maxForwards, from, to, callID, cseq: String
-        let routes: [String]
-        let credentials: [SIPHeaders.Field]
-
-        /// Each field in sending order, for both the bytes and the parts of the request.
-        func forEach(_ body: (SIPHeaderName, String) -> Void) {
-            body(.via, via)
-            body(.maxForwards, maxForwards)
-            body(.from, from)
-            body(.to, to)
-            body(.callID, callID)
-            body(.cseq, cseq)
-            for route in routes { body(.route, route) }
-            for field in credentials { body(field.name, field.value) }
-        }
-
-        /// About how many bytes the fields take on the wire.
-        var count: Int {
-            var total = 0
-            forEach { name, value in total += value.utf8.count + 24 }
-            return total
-        }
+        return SIPRequest.written(method, uri: uri, uriText: uriText, fields: fields)
     }
 
     // RFC 3261 §12.2.1.1: Request-URI (and its text) and Route set for loose and strict routers.

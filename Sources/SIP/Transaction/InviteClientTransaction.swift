@@ -20,8 +20,45 @@ public struct InviteClientTransaction: Hashable, Sendable {
     private let sequenceNumber: UInt32
     private var timerAInterval: Duration
     private var ack: SIPRequest?
+    /// What CANCEL and the ACK of a non-2xx repeat of the INVITE, when its sender gave them: they are then
+    /// written without reading the INVITE's parts.
+    private let echo: Echo?
 
-    private init(request: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers) {
+    /// The INVITE's Request-URI, top Via, Max-Forwards, From, To, Call-ID and Route values (RFC 3261 §9.1,
+    /// §17.1.1.3). A class, so that the transaction stays cheap to copy.
+    final class Echo: Hashable, Sendable {
+        let uri: AnyURI
+        let uriText: String
+        let via, maxForwards, from, to, callID: String
+        let routes: [String]
+
+        init(uri: AnyURI, uriText: String, via: String, maxForwards: String, from: String, to: String, callID: String, routes: [String]) {
+            self.uri = uri
+            self.uriText = uriText
+            self.via = via
+            self.maxForwards = maxForwards
+            self.from = from
+            self.to = to
+            self.callID = callID
+            self.routes = routes
+        }
+
+        static func == (lhs: Echo, rhs: Echo) -> Bool {
+            lhs === rhs
+                || (lhs.uri == rhs.uri && lhs.uriText == rhs.uriText && lhs.via == rhs.via && lhs.maxForwards == rhs.maxForwards
+                    && lhs.from == rhs.from && lhs.to == rhs.to && lhs.callID == rhs.callID && lhs.routes == rhs.routes)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(uriText)
+            hasher.combine(via)
+            hasher.combine(callID)
+        }
+    }
+
+    private init(
+        request: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers, echo: Echo?
+    ) {
         self.state = .calling
         self.request = request
         self.key = key
@@ -29,6 +66,7 @@ public struct InviteClientTransaction: Hashable, Sendable {
         self.isReliable = isReliable
         self.timers = timers
         self.timerAInterval = timers.t1
+        self.echo = echo
     }
 
     /// Creates the transaction in Calling and returns the actions that send the INVITE and start its timers.
@@ -41,12 +79,14 @@ public struct InviteClientTransaction: Hashable, Sendable {
         return start(invite, key: key, sequenceNumber: cseq.sequenceNumber, isReliable: isReliable, timers: timers)
     }
 
-    /// Starts a transaction for an INVITE whose branch and CSeq the caller built itself.
+    /// Starts a transaction for an INVITE whose branch and CSeq the caller built itself, and whose
+    /// values for CANCEL and ACK it may pass as `echo`.
     static func start(
-        _ invite: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers
+        _ invite: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers,
+        echo: Echo? = nil
     ) -> (transaction: InviteClientTransaction, actions: [ClientTransactionAction]) {
         let transaction = InviteClientTransaction(
-            request: invite, key: key, sequenceNumber: sequenceNumber, isReliable: isReliable, timers: timers)
+            request: invite, key: key, sequenceNumber: sequenceNumber, isReliable: isReliable, timers: timers, echo: echo)
         var actions: [ClientTransactionAction] = [.send(invite)]
         if !isReliable {
             actions.append(.startTimer(.a, after: timers.t1))  // RFC 3261 §17.1.1.2 Timer A = T1
@@ -151,12 +191,22 @@ public struct InviteClientTransaction: Hashable, Sendable {
     /// Builds the CANCEL for this INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, To, From, Route,
     /// CSeq number and top Via (so the same branch), with method CANCEL.
     public func makeCancel() -> SIPRequest {
-        SIPRequest(method: .cancel, uri: request.uri, headers: copiedHeaders(to: request.headers[.to], method: .cancel))
+        if let echo { return written(.cancel, echo, to: echo.to) }
+        return SIPRequest(method: .cancel, uri: request.uri, headers: copiedHeaders(to: request.headers[.to], method: .cancel))
     }
 
     // RFC 3261 §17.1.1.3: the ACK for a non-2xx final response.
     private func makeACK(for response: SIPResponse) -> SIPRequest {
-        SIPRequest(method: .ack, uri: request.uri, headers: copiedHeaders(to: response.headers[.to], method: .ack))
+        let to = response.headers[.to]
+        if let echo, let to { return written(.ack, echo, to: to) }
+        return SIPRequest(method: .ack, uri: request.uri, headers: copiedHeaders(to: to, method: .ack))
+    }
+
+    /// CANCEL or ACK written from `echo`, with the fields `copiedHeaders` gives it.
+    private func written(_ method: SIPMethod, _ echo: Echo, to: String) -> SIPRequest {
+        SIPRequest.written(method, uri: echo.uri, uriText: echo.uriText, fields: RequestFields(
+            via: echo.via, maxForwards: echo.maxForwards, from: echo.from, to: to, callID: echo.callID,
+            cseq: CSeq(sequenceNumber, method).description, routes: echo.routes))
     }
 
     /// Top Via, Max-Forwards, From, To, Call-ID, CSeq and Route as §9.1 and §17.1.1.3 require.

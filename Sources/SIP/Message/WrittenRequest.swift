@@ -1,0 +1,46 @@
+/// The header values of a request the call engine writes: Via, Max-Forwards, From, To, Call-ID, CSeq,
+/// Route and credentials, in sending order (RFC 3261 §8.1.1, §12.2.1.1).
+struct RequestFields: Hashable, Sendable {
+    let via, maxForwards, from, to, callID, cseq: String
+    let routes: [String]
+    var credentials: [SIPHeaders.Field] = []
+
+    /// Each field in sending order, for both the bytes and the parts of the request.
+    func forEach(_ body: (SIPHeaderName, String) -> Void) {
+        body(.via, via)
+        body(.maxForwards, maxForwards)
+        body(.from, from)
+        body(.to, to)
+        body(.callID, callID)
+        body(.cseq, cseq)
+        for route in routes { body(.route, route) }
+        for field in credentials { body(field.name, field.value) }
+    }
+
+    /// About how many bytes the fields take on the wire.
+    var count: Int {
+        var total = 0
+        forEach { _, value in total += value.utf8.count + 24 }
+        return total
+    }
+}
+
+extension SIPRequest {
+    /// A request without a body written as bytes from `fields`; its parts are built from the same fields
+    /// only if read or changed.
+    static func written(_ method: SIPMethod, uri: AnyURI, uriText: String, fields: RequestFields) -> SIPRequest {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(uriText.utf8.count + fields.count + 64)
+        appendRequestLine(method, uriText, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
+        SIPSerializer.appendBody([], to: &bytes)
+        return SIPRequest(method: method, written: bytes) {
+            var headers = SIPHeaders()
+            headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
+            fields.forEach { name, value in headers.append(name, value) }
+            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
+        }
+    }
+}
