@@ -571,6 +571,7 @@ public struct OutboundCall: Sendable {
             return
         }
         // RFC 3261 §13.2.2.4: a further 2xx creates another dialog, which we ACK and end with BYE.
+        let invite = invite.withBuiltParts
         guard var straggler = try? Dialog(invite: invite, response: response) else { return }
         let via = newVia()
         let ack = straggler.makeACK(for: invite, viaText: via.text)

@@ -4,7 +4,9 @@
 /// action that sends it, and a copy then retains one reference instead of each of its parts.
 ///
 /// The requests a call sends are written straight to bytes (see ``OutboundCall``): sending one copies
-/// its bytes, and its parts are built, exactly as they serialize to those bytes, only when read.
+/// its bytes, and its parts are built, exactly as they serialize to those bytes, only when read. Each read
+/// builds them again, so code that reads several parts of such a request changes a copy first (any
+/// change keeps the built parts) or, inside this module, reads `withBuiltParts`.
 public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     private struct Parts: Sendable {
         var method: SIPMethod
@@ -41,6 +43,11 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
     /// The parts to read: the request's own, or those its writer builds.
     private var readable: CopyOnWrite<Parts> {
         written.map { $0.model().parts } ?? parts
+    }
+
+    /// The request with its parts built once, for a reader of several of them.
+    var withBuiltParts: SIPRequest {
+        written?.model() ?? self
     }
 
     /// Turns a written request into parts before a change.
