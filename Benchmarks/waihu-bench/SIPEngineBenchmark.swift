@@ -1,17 +1,27 @@
 import Foundation
 import SIP
 
-/// The SIP work of short answered calls without the network, as the load generator's calls go through it:
-/// build and serialize the INVITE, parse the gateway's 180 and 200 (with SDP), ACK, hang up with BYE,
-/// parse its 200, run Timer K. A first pass records what a gateway would answer to each call (the calls'
-/// branches, tags and Call-IDs follow from their seeds, so a second pass with the same seeds matches it);
-/// the timed pass is the user agent's side alone. `scripts/bench-sip` measures the whole, sockets included,
+/// How the scripted gateway ends each call.
+enum SIPEngineCallKind: String {
+    /// 180, 200 with SDP, ACK, our BYE and its 200, Timer K: the calls `scripts/bench-sip` places.
+    case answered
+    /// 180, then 486 Busy Here, which the INVITE transaction ACKs, then Timer D: most calls a dialer places
+    /// end unanswered like this.
+    case busy
+}
+
+/// The SIP work of short calls without the network, as the load generator's calls go through it. For an
+/// answered call: build and serialize the INVITE, parse the gateway's 180 and 200 (with SDP), ACK, hang up
+/// with BYE, parse its 200, run Timer K; a busy call ends at the 486, its ACK and Timer D. A first pass
+/// records what a gateway would answer to each call (the calls' branches, tags and Call-IDs follow from
+/// their seeds, so a second pass with the same seeds matches it); the timed pass is the user agent's side
+/// alone. `scripts/bench-sip` measures the whole, sockets included,
 /// against sipp; this isolates the part written in this package, for profilers and before/after figures.
 ///
 /// `rounds` timed passes follow the recording pass; the fastest is reported. A run under callgrind with one
 /// round and another with two differ by exactly one pass of the user agent's work, which is how
 /// `scripts/bench sip-engine` counts instructions per call where timings are too noisy to compare.
-func profileSIPEngine(calls: Int, rounds: Int) {
+func profileSIPEngine(calls: Int, rounds: Int, kind: SIPEngineCallKind = .answered) {
     var configuration = OutboundCall.Configuration(
         requestURI: .sip(SIPURI(user: "13800138000", host: "127.0.0.1", port: 5060)),
         from: SIPAddress(uri: .sip(SIPURI(user: "075512345678", host: "127.0.0.1"))),
@@ -48,7 +58,7 @@ func profileSIPEngine(calls: Int, rounds: Int) {
         let now = ContinuousClock.now
         configuration.randomSeed = seed
         var sent = 0
-        var timerK: CallTimer?
+        var lastTimer: CallTimer?
         /// Serializes what the call sends, as the transport would; returns the last message's bytes.
         func perform(_ actions: [CallAction]) -> [UInt8] {
             var last: [UInt8] = []
@@ -58,7 +68,7 @@ func profileSIPEngine(calls: Int, rounds: Int) {
                     last = message.serialized()
                     sent += last.count
                 case .startTimer(let timer, _):
-                    if case .transaction(_, .k) = timer { timerK = timer }
+                    if case .transaction(_, let kind) = timer, kind == .k || kind == .d { lastTimer = timer }
                 default:
                     break
                 }
@@ -74,15 +84,21 @@ func profileSIPEngine(calls: Int, rounds: Int) {
         let invite = perform(actions)
         if recording {
             script.ringing = reply(to: invite, status: 180, toTag: "uas-\(seed)")
-            script.answer = reply(to: invite, status: 200, toTag: "uas-\(seed)", body: answerSDP)
+            script.answer = kind == .answered
+                ? reply(to: invite, status: 200, toTag: "uas-\(seed)", body: answerSDP)
+                : reply(to: invite, status: 486, toTag: "uas-\(seed)")
         }
         receive(script.ringing, into: &outbound)
         receive(script.answer, into: &outbound)
-        let bye = perform(outbound.hangUp(at: now))
-        if recording { script.byeAnswer = reply(to: bye, status: 200, toTag: "uas-\(seed)") }
-        receive(script.byeAnswer, into: &outbound)
-        if let timerK { _ = perform(outbound.timerFired(timerK, at: now)) }
-        precondition(outbound.isFinished && outbound.outcome.classification == .answered, "the scripted call did not complete")
+        if kind == .answered {
+            let bye = perform(outbound.hangUp(at: now))
+            if recording { script.byeAnswer = reply(to: bye, status: 200, toTag: "uas-\(seed)") }
+            receive(script.byeAnswer, into: &outbound)
+        }
+        if let lastTimer { _ = perform(outbound.timerFired(lastTimer, at: now)) }
+        precondition(
+            outbound.isFinished && outbound.outcome.classification == (kind == .answered ? .answered : .busy),
+            "the scripted call did not complete")
         return sent
     }
 
@@ -96,7 +112,9 @@ func profileSIPEngine(calls: Int, rounds: Int) {
         for index in 0..<calls { bytes &+= call(seed: UInt64(index) &+ 1, script: &scripts[index], recording: false) }
         best = min(best, seconds(ContinuousClock.now - clock))
     }
-    print("sip engine: \(calls) answered calls (INVITE, 180, 200+SDP, ACK, BYE, 200, Timer K) without sockets")
+    print(kind == .answered
+        ? "sip engine: \(calls) answered calls (INVITE, 180, 200+SDP, ACK, BYE, 200, Timer K) without sockets"
+        : "sip engine: \(calls) busy calls (INVITE, 180, 486, ACK, Timer D) without sockets")
     print("  \(String(format: "%.1f", best / Double(calls) * 1e6)) µs per call, \(format(Double(calls) / best)) calls/s on one core, \(bytes / calls) bytes sent per call")
     let lookUps = memo.hits + memo.misses
     print("  header memo: \(memo.hits) of \(lookUps) values found (\(lookUps == 0 ? 0 : memo.hits * 100 / lookUps)%)")

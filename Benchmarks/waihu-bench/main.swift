@@ -113,10 +113,14 @@ case "profile-decisions":
 case "profile-scrub":
     try await profileScrub()
 case "sip-engine":
+    guard let kind = SIPEngineCallKind(rawValue: arguments.dropFirst(3).first ?? "answered") else {
+        print("sip-engine: the call kind is answered or busy")
+        exit(2)
+    }
     profileSIPEngine(
         calls: arguments.dropFirst().first.flatMap(Int.init) ?? 100_000,
-        rounds: arguments.dropFirst(2).first.flatMap(Int.init) ?? 5)
+        rounds: arguments.dropFirst(2).first.flatMap(Int.init) ?? 5, kind: kind)
 default:
-    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections] | sip-engine [calls [rounds]]")
+    print("usage: waihu-bench lookup [count] | compliance [scale] | pool [selections] | sip-engine [calls [rounds [answered|busy]]]")
     exit(2)
 }
