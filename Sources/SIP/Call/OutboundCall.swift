@@ -120,26 +120,23 @@ public struct OutboundCall: Sendable {
             var timers: TransactionTimers
             var additionalHeaders: SIPHeaders
             var userAgent: String?
+            var inviteTrailerFields = SIPHeaders()
             var inviteTrailer: [UInt8] = []
             var inviteRoutes: [String] = []
 
             /// The To address of the requests before the dialog exists.
             var toAddress: SIPAddress { to ?? SIPAddress(uri: requestURI) }
 
-            /// The INVITE's fields after its per-call ones, in sending order: Allow, User-Agent, the
+            /// Renders the INVITE's fields after its per-call ones, in sending order: Allow, User-Agent, the
             /// additional headers and Content-Type.
-            var inviteTrailerFields: SIPHeaders {
-                var headers = SIPHeaders()
-                headers.reserveCapacity(6 + additionalHeaders.count)
-                for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { headers.appendElement(SIPHeaders.Field(.allow, method)) }
-                if let userAgent { headers.append(.userAgent, userAgent) }
-                for field in additionalHeaders { headers.append(field.name, field.value) }
-                headers.append(.contentType, "application/sdp")
-                return headers
-            }
-
             mutating func renderInviteTrailer() {
-                let fields = inviteTrailerFields
+                var fields = SIPHeaders()
+                fields.reserveCapacity(6 + additionalHeaders.count)
+                for method in ["ACK", "CANCEL", "BYE", "OPTIONS"] { fields.appendElement(SIPHeaders.Field(.allow, method)) }
+                if let userAgent { fields.append(.userAgent, userAgent) }
+                for field in additionalHeaders { fields.append(field.name, field.value) }
+                fields.append(.contentType, "application/sdp")
+                inviteTrailerFields = fields
                 inviteTrailer = []
                 SIPSerializer.appendHeaders(fields, to: &inviteTrailer)
                 inviteRoutes = fields.values(.route)
@@ -229,10 +226,10 @@ public struct OutboundCall: Sendable {
             get { parts.value.userAgent }
             set { parts.value.userAgent = newValue; parts.value.renderInviteTrailer() }
         }
-        /// The INVITE's last fields (``inviteTrailerFields``) serialized once per configuration, as
-        /// `offerBody` is: every INVITE repeats them.
-        var inviteTrailer: [UInt8] { parts.value.inviteTrailer }
+        /// The INVITE's last fields, and those serialized, rendered once per configuration as `offerBody` is:
+        /// every INVITE repeats them.
         var inviteTrailerFields: SIPHeaders { parts.value.inviteTrailerFields }
+        var inviteTrailer: [UInt8] { parts.value.inviteTrailer }
         /// The Route values among the additional headers, which CANCEL and ACK repeat (RFC 3261 §9.1).
         var inviteRoutes: [String] { parts.value.inviteRoutes }
         /// The Call-ID; generated when nil.
@@ -633,66 +630,28 @@ public struct OutboundCall: Sendable {
 
     private mutating func sendInvite(authorization: SIPHeaders.Field?, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         let via = newVia()
-        let fields = InviteFields(
-            via: via.text, from: localText, to: configuration.toText, callID: callID,
-            cseq: CSeq(inviteSequenceNumber, .invite).description, contact: configuration.contactText,
-            authorization: authorization)
         // RFC 3261 §8.1.1: the per-call fields, then those every INVITE of the configuration repeats.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(
-            configuration.requestURIText.utf8.count + fields.count + configuration.inviteTrailer.count + configuration.offerBody.count + 64)
-        SIPRequest.appendRequestLine(.invite, configuration.requestURIText, to: &bytes)
-        bytes.append(0x0D)
-        bytes.append(0x0A)
-        fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
-        bytes.append(contentsOf: configuration.inviteTrailer)
-        SIPSerializer.appendBody(configuration.offerBody, to: &bytes)
-        let configuration = configuration
-        invite = SIPRequest(method: .invite, written: bytes) {
-            var headers = SIPHeaders()
-            headers.reserveCapacity(16 + configuration.additionalHeaders.count)
-            fields.forEach { name, value in headers.append(name, value) }
-            for field in configuration.inviteTrailerFields { headers.appendElement(field) }
-            return SIPRequest(
-                method: .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, headers: headers,
-                body: configuration.offerBody)
-        }
+        var fields = RequestFields(
+            via: via.text, maxForwards: "70", from: localText, to: configuration.toText, callID: callID,
+            cseq: CSeq(inviteSequenceNumber, .invite).description, contact: configuration.contactText,
+            credentials: authorization.map { [$0] } ?? [])
+        invite = SIPRequest.written(
+            .invite, uri: configuration.requestURI, uriText: configuration.requestURIText, fields: fields,
+            trailer: configuration.inviteTrailer, trailerFields: configuration.inviteTrailerFields, body: configuration.offerBody)
         inviteAuthorization = authorization
         let key = ClientTransactionKey(branch: via.branch, method: .invite)
         currentInviteKey = key
-        let echo = InviteClientTransaction.Echo(
-            uri: configuration.requestURI, uriText: configuration.requestURIText, via: fields.via, maxForwards: "70",
-            from: fields.from, to: fields.to, callID: callID, routes: configuration.inviteRoutes)
+        // CANCEL and the ACK of a non-2xx repeat the INVITE's Request-URI, Via, From, To, Call-ID and
+        // Route, without Contact or credentials (RFC 3261 §9.1, §17.1.1.3).
+        fields.contact = nil
+        fields.credentials = []
+        fields.routes = configuration.inviteRoutes
+        let echo = InviteClientTransaction.Echo(uri: configuration.requestURI, uriText: configuration.requestURIText, fields: fields)
         let (transaction, transactionActions) = InviteClientTransaction.start(
             invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers,
             echo: echo)
         inviteTransactions.append(transaction)
         perform(transactionActions, for: key, at: now, into: &actions)
-    }
-
-    /// The INVITE's per-call header values.
-    private struct InviteFields: Sendable {
-        let via, from, to, callID, cseq, contact: String
-        let authorization: SIPHeaders.Field?
-
-        /// Each field in sending order, for both the bytes and the parts of the INVITE.
-        func forEach(_ body: (SIPHeaderName, String) -> Void) {
-            body(.via, via)
-            body(.maxForwards, "70")
-            body(.from, from)
-            body(.to, to)
-            body(.callID, callID)
-            body(.cseq, cseq)
-            body(.contact, contact)
-            if let authorization { body(authorization.name, authorization.value) }
-        }
-
-        /// About how many bytes the fields take on the wire.
-        var count: Int {
-            var total = 0
-            forEach { name, value in total += value.utf8.count + 24 }
-            return total
-        }
     }
 
     /// A Via for a request we send: its branch and its header text.

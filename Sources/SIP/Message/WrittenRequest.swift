@@ -1,8 +1,9 @@
 /// The header values of a request the call engine writes: Via, Max-Forwards, From, To, Call-ID, CSeq,
-/// Route and credentials, in sending order (RFC 3261 §8.1.1, §12.2.1.1).
+/// Contact, Route and credentials, in sending order (RFC 3261 §8.1.1, §12.2.1.1).
 struct RequestFields: Hashable, Sendable {
-    let via, maxForwards, from, to, callID, cseq: String
-    let routes: [String]
+    var via, maxForwards, from, to, callID, cseq: String
+    var contact: String? = nil
+    var routes: [String] = []
     var credentials: [SIPHeaders.Field] = []
 
     /// Each field in sending order, for both the bytes and the parts of the request.
@@ -13,6 +14,7 @@ struct RequestFields: Hashable, Sendable {
         body(.to, to)
         body(.callID, callID)
         body(.cseq, cseq)
+        if let contact { body(.contact, contact) }
         for route in routes { body(.route, route) }
         for field in credentials { body(field.name, field.value) }
     }
@@ -26,21 +28,26 @@ struct RequestFields: Hashable, Sendable {
 }
 
 extension SIPRequest {
-    /// A request without a body written as bytes from `fields`; its parts are built from the same fields
-    /// only if read or changed.
-    static func written(_ method: SIPMethod, uri: AnyURI, uriText: String, fields: RequestFields) -> SIPRequest {
+    /// A request written as bytes: `fields`, then `trailer` (the serialized `trailerFields`), then `body`.
+    /// Its parts are built from the same values only if read or changed.
+    static func written(
+        _ method: SIPMethod, uri: AnyURI, uriText: String, fields: RequestFields,
+        trailer: [UInt8] = [], trailerFields: SIPHeaders = SIPHeaders(), body: [UInt8] = []
+    ) -> SIPRequest {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(uriText.utf8.count + fields.count + 64)
+        bytes.reserveCapacity(uriText.utf8.count + fields.count + trailer.count + body.count + 64)
         appendRequestLine(method, uriText, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
         fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
-        SIPSerializer.appendBody([], to: &bytes)
+        bytes.append(contentsOf: trailer)
+        SIPSerializer.appendBody(body, to: &bytes)
         return SIPRequest(method: method, written: bytes) {
             var headers = SIPHeaders()
-            headers.reserveCapacity(8 + fields.routes.count + fields.credentials.count)
+            headers.reserveCapacity(10 + fields.routes.count + fields.credentials.count + trailerFields.count)
             fields.forEach { name, value in headers.append(name, value) }
-            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers)
+            for field in trailerFields { headers.appendElement(field) }
+            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers, body: body)
         }
     }
 }

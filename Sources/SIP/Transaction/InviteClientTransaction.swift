@@ -24,35 +24,27 @@ public struct InviteClientTransaction: Hashable, Sendable {
     /// written without reading the INVITE's parts.
     private let echo: Echo?
 
-    /// The INVITE's Request-URI, top Via, Max-Forwards, From, To, Call-ID and Route values (RFC 3261 §9.1,
-    /// §17.1.1.3). A class, so that the transaction stays cheap to copy.
+    /// The INVITE's Request-URI and its top Via, Max-Forwards, From, To, Call-ID and Route values (RFC 3261
+    /// §9.1, §17.1.1.3); CSeq and To are replaced per request. A class, so that the transaction stays cheap
+    /// to copy.
     final class Echo: Hashable, Sendable {
         let uri: AnyURI
         let uriText: String
-        let via, maxForwards, from, to, callID: String
-        let routes: [String]
+        let fields: RequestFields
 
-        init(uri: AnyURI, uriText: String, via: String, maxForwards: String, from: String, to: String, callID: String, routes: [String]) {
+        init(uri: AnyURI, uriText: String, fields: RequestFields) {
             self.uri = uri
             self.uriText = uriText
-            self.via = via
-            self.maxForwards = maxForwards
-            self.from = from
-            self.to = to
-            self.callID = callID
-            self.routes = routes
+            self.fields = fields
         }
 
         static func == (lhs: Echo, rhs: Echo) -> Bool {
-            lhs === rhs
-                || (lhs.uri == rhs.uri && lhs.uriText == rhs.uriText && lhs.via == rhs.via && lhs.maxForwards == rhs.maxForwards
-                    && lhs.from == rhs.from && lhs.to == rhs.to && lhs.callID == rhs.callID && lhs.routes == rhs.routes)
+            lhs === rhs || (lhs.uri == rhs.uri && lhs.uriText == rhs.uriText && lhs.fields == rhs.fields)
         }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(uriText)
-            hasher.combine(via)
-            hasher.combine(callID)
+            hasher.combine(fields)
         }
     }
 
@@ -191,7 +183,7 @@ public struct InviteClientTransaction: Hashable, Sendable {
     /// Builds the CANCEL for this INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, To, From, Route,
     /// CSeq number and top Via (so the same branch), with method CANCEL.
     public func makeCancel() -> SIPRequest {
-        if let echo { return written(.cancel, echo, to: echo.to) }
+        if let echo { return written(.cancel, echo, to: echo.fields.to) }
         return SIPRequest(method: .cancel, uri: request.uri, headers: copiedHeaders(to: request.headers[.to], method: .cancel))
     }
 
@@ -204,9 +196,10 @@ public struct InviteClientTransaction: Hashable, Sendable {
 
     /// CANCEL or ACK written from `echo`, with the fields `copiedHeaders` gives it.
     private func written(_ method: SIPMethod, _ echo: Echo, to: String) -> SIPRequest {
-        SIPRequest.written(method, uri: echo.uri, uriText: echo.uriText, fields: RequestFields(
-            via: echo.via, maxForwards: echo.maxForwards, from: echo.from, to: to, callID: echo.callID,
-            cseq: CSeq(sequenceNumber, method).description, routes: echo.routes))
+        var fields = echo.fields
+        fields.to = to
+        fields.cseq = CSeq(sequenceNumber, method).description
+        return SIPRequest.written(method, uri: echo.uri, uriText: echo.uriText, fields: fields)
     }
 
     /// Top Via, Max-Forwards, From, To, Call-ID, CSeq and Route as §9.1 and §17.1.1.3 require.
