@@ -75,7 +75,10 @@ public struct SIPHeaderMemo: Sendable {
     /// Remembers what parsing these bytes gave, in the slot `lookUp` returned.
     mutating func remember(_ value: SIPMessageParser.ParsedValue, _ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>, in slot: Slot) {
         names[slot.index] = name.wellKnownIndex
-        keys[slot.index] = Array(bytes)
+        // The slot's old key makes room for the new one: a slot keeps its buffer rather than allocating
+        // one for every value it takes.
+        keys[slot.index].removeAll(keepingCapacity: true)
+        keys[slot.index].append(contentsOf: bytes)
         values[slot.index] = value
     }
 
