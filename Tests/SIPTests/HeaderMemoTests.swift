@@ -67,7 +67,65 @@ struct HeaderMemoTests {
         let other = try SIPMessage(parsing: wire(ringing.replacingOccurrences(of: "tag=a6c85cf", with: "tag=a6c85cg")), memo: &memo)
         #expect(memo.hits == 4)
         #expect(memo.misses == 6)
+        // Only the tag differs: To's address before its parameters is taken from the memo.
+        #expect(memo.headHits == 1)
         #expect(Values(other).to?.tag == "a6c85cg")
+        #expect(Values(other) == Values(try SIPMessage(parsing: wire(ringing.replacingOccurrences(of: "tag=a6c85cf", with: "tag=a6c85cg")))))
+    }
+
+    @Test("the next call's response takes From, To and Via before their tags and branch from the memo")
+    func nextCall() throws {
+        var memo = SIPHeaderMemo()
+        _ = try SIPMessage(parsing: wire(ringing), memo: &memo)
+        #expect(memo.headHits == 0)
+        let next = wire(ringing
+            .replacingOccurrences(of: "branch=z9hG4bK776asdhds", with: "branch=z9hG4bK9f8e7d6c5b4a39281706")
+            .replacingOccurrences(of: "tag=1928301774", with: "tag=0123456789abcde")
+            .replacingOccurrences(of: "tag=a6c85cf", with: "tag=77"))
+        let parsed = try SIPMessage(parsing: next, memo: &memo)
+        #expect(memo.headHits == 3)  // From with its display name, To, Via
+        #expect(Values(parsed) == Values(try SIPMessage(parsing: next)))
+        #expect(Values(parsed).topVia?.branch == "z9hG4bK9f8e7d6c5b4a39281706")
+        #expect(Values(parsed).from?.tag == "0123456789abcde")
+        #expect(Values(parsed).from?.displayName == "Alice")
+    }
+
+    /// Values whose part before the parameters is one the memo holds, each followed by something else, and
+    /// values that only look alike; whether the memo's head applies.
+    static let sameHeads: [(line: String, headHit: Bool)] = [
+        ("To: <sip:bob@example.com>;tag=", true), ("To: <sip:bob@example.com>;tag=x y", true),
+        ("To: <sip:bob@example.com>junk", true), ("To: <sip:bob@example.com> ;tag=1", true),
+        ("To: <sip:bob@example.com>;tag=\"q\"", true), ("To: <sip:bob@example.com>>", true),
+        ("To: \"b>\" <sip:bob@example.com>", false), ("To: sip:bob@example.com;tag=1", false),
+        ("From: \"Alice\" <sip:alice@example.com>;tag=9", true), ("From: \"Alice\" <sip:alice@example.com>x", true),
+        ("From: Alice <sip:alice@example.com>;tag=9", false),
+        ("Via: SIP/2.0/UDP 192.0.2.4:5062 ;branch=z9hG4bKother", true), ("Via: SIP/2.0/UDP 192.0.2.4:5062;;", true),
+        ("Via: SIP/2.0/UDP 192.0.2.4:5062;branch=z9hG4bKother;rport", true), ("Via: SIP/2.0/UDP 192.0.2.4:5062", true),
+        ("Via: SIP/2.0/UDP 192.0.2.4:5062:5063;branch=z9hG4bK1", false), ("Via: SIP/2.0/UDP 192.0.2.4:5062;branch=z9hG4bK1,", true),
+        ("Contact: <sip:bob@192.0.2.9:5070;transport=udp>;expires=60", true),
+        ("Contact: <sip:bob@192.0.2.9:5070;transport=udp>;q", true), ("Contact: *", false),
+        ("Record-Route: <sip:p1.example.com;lr>;x", true), ("Record-Route: <sip:p1.example.com;lr>;=", true),
+    ]
+
+    @Test("a remembered head followed by other parameters or bytes parses, or fails, exactly as without a memo", arguments: sameHeads)
+    func sameHeadOtherTail(line: String, headHit: Bool) throws {
+        var memo = SIPHeaderMemo()
+        _ = try SIPMessage(parsing: wire(ringing), memo: &memo)
+        let name = String(line.prefix { $0 != ":" })
+        let lines = ringing.split(separator: "\n", omittingEmptySubsequences: false)
+        let bytes = wire(lines.map { $0.hasPrefix(name + ":") ? Substring(line) : $0 }.joined(separator: "\n"))
+        let plain = Result { () throws(SIPParseError) -> SIPMessage in try SIPMessage(parsing: bytes) }
+        let memoized = parse(bytes, memo: &memo)
+        #expect(memo.headHits == (headHit ? 1 : 0))
+        switch (plain, memoized) {
+        case (.success(let expected), .success(let actual)):
+            #expect(actual == expected)
+            #expect(Values(actual) == Values(expected))
+        case (.failure(let expected), .failure(let actual)):
+            #expect(actual == expected)
+        case (let plain, let memoized):
+            Issue.record("\(plain) without a memo, \(memoized) with one")
+        }
     }
 
     @Test("the same bytes under another header name do not share a value: Contact * is valid, From * is not")

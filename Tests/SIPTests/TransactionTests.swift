@@ -235,7 +235,9 @@ struct IdentifierTests {
         #expect(first != second)
         var replay = SplitMix64(seed: 1)
         #expect(SIPIdentifiers.branch(using: &replay) == first)
-        #expect(SIPIdentifiers.tag(using: &generator).count == 16)
+        let tag = SIPIdentifiers.tag(using: &generator)
+        #expect(tag.utf8.count == 15 && tag.allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(tag != SIPIdentifiers.tag(using: &generator))
         #expect(SIPIdentifiers.callID(host: "192.0.2.1", using: &generator).hasSuffix("@192.0.2.1"))
     }
 }

@@ -30,6 +30,28 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses one name-addr or addr-spec with its parameters from UTF-8 bytes, such as a slice of a datagram.
     init(parsing bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
         var scanner = ByteScanner(bytes)
+        try self.init(head: Self.scanHead(&scanner), parametersFrom: &scanner)
+    }
+
+    /// `head` (an address without parameters, as `scanHead` returns it) with the header parameters that
+    /// `scanner` holds next, which must end the value.
+    init(head: SIPAddress, parametersFrom scanner: inout ByteScanner) throws(SIPSyntaxError) {
+        self = head
+        parameters = try HeaderParameterParser.parse(&scanner)
+        scanner.skipWhitespace()
+        try scanner.expectEnd()
+    }
+
+    /// Scans the display name and URI, leaving `scanner` where the header parameters start; the result
+    /// has no parameters. A name-addr is read up to its `>` and no further, so the same bytes give the
+    /// same result whatever follows them.
+    static func scanHead(_ scanner: inout ByteScanner) throws(SIPSyntaxError) -> SIPAddress {
+        var head = SIPAddress(uri: .other(scheme: "", specific: ""))
+        try head.scanHead(&scanner)
+        return head
+    }
+
+    private mutating func scanHead(_ scanner: inout ByteScanner) throws(SIPSyntaxError) {
         scanner.skipWhitespace()
         guard !scanner.isAtEnd else { throw .empty("address") }
         if scanner.peek == UInt8(ascii: "\"") {
@@ -59,9 +81,6 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
             }
             uri = try AnyURI(bytes: uriBytes)
         }
-        parameters = try HeaderParameterParser.parse(&scanner)
-        scanner.skipWhitespace()
-        try scanner.expectEnd()
     }
 
     private static func scanAngleBracketedURI(_ scanner: inout ByteScanner) throws(SIPSyntaxError) -> AnyURI {

@@ -48,6 +48,27 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     /// Parses a Via value from UTF-8 bytes, such as a slice of a datagram.
     init(parsing bytes: ArraySlice<UInt8>) throws(SIPSyntaxError) {
         var scanner = ByteScanner(bytes)
+        try self.init(head: Self.scanHead(&scanner), parametersFrom: &scanner)
+    }
+
+    /// `head` (a Via without parameters, as `scanHead` returns it) with the via-params that `scanner`
+    /// holds next, which must end the value.
+    init(head: Via, parametersFrom scanner: inout ByteScanner) throws(SIPSyntaxError) {
+        self = head
+        parameters = try HeaderParameterParser.parse(&scanner)
+        scanner.skipWhitespace()
+        try scanner.expectEnd()
+    }
+
+    /// Scans sent-protocol and sent-by, leaving `scanner` where the parameters start; the result has no
+    /// parameters. Nothing past the sent-by is read but the next byte, to see whether a port follows.
+    static func scanHead(_ scanner: inout ByteScanner) throws(SIPSyntaxError) -> Via {
+        var head = Via(transport: "", host: "")
+        try head.scanHead(&scanner)
+        return head
+    }
+
+    private mutating func scanHead(_ scanner: inout ByteScanner) throws(SIPSyntaxError) {
         scanner.skipWhitespace()
         // RFC 3261 §25.1: sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
         let name = scanner.scan(while: CharacterClass.isToken)
@@ -73,9 +94,6 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         if scanner.consumeSeparator(UInt8(ascii: ":")) {
             port = try DecimalNumber.parsePort(scanner.scan(while: CharacterClass.isDigit))
         }
-        parameters = try HeaderParameterParser.parse(&scanner)
-        scanner.skipWhitespace()
-        try scanner.expectEnd()
     }
 
     /// The value in canonical form, e.g. `SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK…`.

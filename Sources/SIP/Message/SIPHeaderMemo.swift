@@ -32,6 +32,10 @@ public struct SIPHeaderMemo: Sendable {
     public private(set) var hits = 0
     /// Look-ups that had to parse.
     public private(set) var misses = 0
+    /// Values parsed only in part: the part before their parameters (an address's display name and URI,
+    /// a Via's protocol and sent-by) was found. Values that differ from earlier ones only in a tag or a
+    /// branch, as every new call's do, are parsed so.
+    public private(set) var headHits = 0
 
     /// The longest value remembered, in bytes: real From, To and Via values are far shorter.
     public static let maximumValueLength = 256
@@ -54,8 +58,31 @@ public struct SIPHeaderMemo: Sendable {
 
     /// The remembered value of header `name` with these bytes, or the slot to remember it in.
     mutating func lookUp(_ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+        let found = lookUp(key: name.wellKnownIndex, bytes)
+        // A value the memo cannot hold (too long, or under an unknown name) is neither hit nor miss.
+        if found.value != nil { hits += 1 } else if found.slot != nil { misses += 1 }
+        return found
+    }
+
+    /// The remembered head (see `remember(head:_:_:in:)`) of a header `name` value, or the slot to remember it in.
+    mutating func lookUp(head name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+        let found = lookUp(key: Self.headKey(name), bytes)
+        if found.value != nil { headHits += 1 }
+        return found
+    }
+
+    /// Remembers the head of a header `name` value: the value these bytes start with, without its parameters.
+    mutating func remember(head: SIPMessageParser.ParsedValue, _ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>, in slot: Slot) {
+        store(head, key: Self.headKey(name), bytes, in: slot)
+    }
+
+    /// Heads share the table with whole values under keys no well-known name index reaches.
+    private static func headKey(_ name: SIPHeaderName) -> Int {
+        name.wellKnownIndex < 0 ? -1 : name.wellKnownIndex + 1 << 16
+    }
+
+    private mutating func lookUp(key nameIndex: Int, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
         // Unknown names all have index -1, so they are never remembered rather than told apart.
-        let nameIndex = name.wellKnownIndex
         guard mask >= 0, nameIndex >= 0, bytes.count <= Self.maximumValueLength else { return (nil, nil) }
         let (index, isStored) = bytes.withUnsafeBytes { raw in
             let index = Self.hash(raw, nameIndex) & mask
@@ -65,16 +92,18 @@ public struct SIPHeaderMemo: Sendable {
             return (index, isStored)
         }
         if isStored, let value = values[index] {
-            hits += 1
             return (value, nil)
         }
-        misses += 1
         return (nil, Slot(index: index))
     }
 
     /// Remembers what parsing these bytes gave, in the slot `lookUp` returned.
     mutating func remember(_ value: SIPMessageParser.ParsedValue, _ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>, in slot: Slot) {
-        names[slot.index] = name.wellKnownIndex
+        store(value, key: name.wellKnownIndex, bytes, in: slot)
+    }
+
+    private mutating func store(_ value: SIPMessageParser.ParsedValue, key nameIndex: Int, _ bytes: ArraySlice<UInt8>, in slot: Slot) {
+        names[slot.index] = nameIndex
         // The slot's old key makes room for the new one: a slot keeps its buffer rather than allocating
         // one for every value it takes.
         keys[slot.index].removeAll(keepingCapacity: true)

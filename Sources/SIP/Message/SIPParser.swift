@@ -296,12 +296,24 @@ enum SIPMessageParser {
             case to, from, other
         }
 
+        /// A value whose part before its parameters is looked up in the memo on its own: the values of
+        /// one call differ from another call's only in their parameters (tag, branch), and that part
+        /// (display name and URI, or protocol and sent-by) is what costs most to parse.
+        enum Head {
+            /// A name-addr, as in `SIPAddress.scanHead`; `keepsValue` says whether the message keeps the
+            /// address or only checks it.
+            case address(keepsValue: Bool)
+            /// A Via, as in `Via.scanHead`.
+            case via
+        }
+
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
         /// Whether values are looked up in the memo: those that cost a full address or Via parse.
         var isMemoized = false
         var parsedAs = Address.other
+        var head: Head?
         let validate: @Sendable (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
     }
 
@@ -338,7 +350,12 @@ enum SIPMessageParser {
                         if let known = remembered.value {
                             value = known
                         } else {
-                            value = try rules[index].validate(fields[field].valueBytes)
+                            let headed = if let head = rules[index].head {
+                                try parse(fields[field].valueBytes, head: head, name: fields[field].name, memo: &memo)
+                            } else {
+                                ParsedValue?.none
+                            }
+                            if let headed { value = headed } else { value = try rules[index].validate(fields[field].valueBytes) }
                             if let slot = remembered.slot {
                                 memo.remember(value, fields[field].name, fields[field].valueBytes, in: slot)
                             }
@@ -372,15 +389,61 @@ enum SIPMessageParser {
         return ParsedHeaders(topVia: topVia, cseq: cseq, from: from, to: to, contacts: contacts)
     }
 
+    /// Parses a value of a rule with a `head`, taking the head from the memo when its bytes were seen
+    /// before and remembering it otherwise; nil when the value cannot have a head of that kind (a Contact
+    /// of `*`, an address without `>`), for the rule to parse it whole.
+    ///
+    /// The result, and any error, is exactly what the rule gives. A head is remembered only when the scan
+    /// ended exactly where the bytes are cut: after the first `>` of an address, before the whitespace and
+    /// `;` that start a Via's parameters. The scan of those bytes reads nothing after them (the angle
+    /// bracket search stops at the first `<`; a Via's sent-by only looks past its end for a `:`, which
+    /// cannot follow there), so any value that starts with them scans the same way to the same place.
+    private static func parse(
+        _ bytes: ArraySlice<UInt8>, head: Rule.Head, name: SIPHeaderName, memo: inout SIPHeaderMemo
+    ) throws(SIPSyntaxError) -> ParsedValue? {
+        // Where the head would end (sent-by holds no `;`).
+        let headEnd: Int
+        switch head {
+        case .address:
+            guard let closing = bytes.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+            headEnd = closing + 1
+        case .via:
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            while end > bytes.startIndex, CharacterClass.isWhitespace(bytes[end - 1]) { end -= 1 }
+            headEnd = end
+        }
+        let headBytes = bytes[..<headEnd]
+        let (known, slot) = memo.lookUp(head: name, headBytes)
+        var scanner = ByteScanner(bytes)
+        switch (head, known) {
+        case (.address(let keepsValue), .address(let knownHead)?):
+            scanner.index = headEnd
+            let address = try SIPAddress(head: knownHead, parametersFrom: &scanner)
+            return keepsValue ? .address(address) : ParsedValue.none
+        case (.address(let keepsValue), _):
+            let scanned = try SIPAddress.scanHead(&scanner)
+            if let slot, scanner.index == headEnd { memo.remember(head: .address(scanned), name, headBytes, in: slot) }
+            let address = try SIPAddress(head: scanned, parametersFrom: &scanner)
+            return keepsValue ? .address(address) : ParsedValue.none
+        case (.via, .via(let knownHead)?):
+            scanner.index = headEnd
+            return .via(try Via(head: knownHead, parametersFrom: &scanner))
+        case (.via, _):
+            let scanned = try Via.scanHead(&scanner)
+            if let slot, scanner.index == headEnd { memo.remember(head: .via(scanned), name, headBytes, in: slot) }
+            return .via(try Via(head: scanned, parametersFrom: &scanner))
+        }
+    }
+
     private static let commonRules: [Rule] = [
         Rule(name: .contentLength, required: false, single: true) { value throws(SIPSyntaxError) in
             _ = try contentLength(value)
             return .none
         },
-        Rule(name: .to, required: true, single: true, isMemoized: true, parsedAs: .to) { value throws(SIPSyntaxError) in
+        Rule(name: .to, required: true, single: true, isMemoized: true, parsedAs: .to, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .from, required: true, single: true, isMemoized: true, parsedAs: .from) { value throws(SIPSyntaxError) in
+        Rule(name: .from, required: true, single: true, isMemoized: true, parsedAs: .from, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
         Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
@@ -393,18 +456,18 @@ enum SIPMessageParser {
     ]
 
     private static let trailingRules: [Rule] = [
-        Rule(name: .via, required: true, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .via, required: true, single: false, isMemoized: true, head: .via) { value throws(SIPSyntaxError) in
             .via(try Via(parsing: value))
         },
-        Rule(name: .contact, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .contact, required: false, single: false, isMemoized: true, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             // RFC 3261 §20.10: Contact: * is the REGISTER wildcard (and no address).
             value.elementsEqual("*".utf8) ? .none : .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .route, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .route, required: false, single: false, isMemoized: true, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },
-        Rule(name: .recordRoute, required: false, single: false, isMemoized: true) { value throws(SIPSyntaxError) in
+        Rule(name: .recordRoute, required: false, single: false, isMemoized: true, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },

@@ -33,9 +33,11 @@ public enum SIPIdentifiers {
         }
     }
 
-    /// A new From/To tag with 64 random bits (RFC 3261 §19.3 asks for at least 32).
+    /// A new From/To tag with 60 random bits (RFC 3261 §19.3 asks for at least 32): 15 hex digits, the
+    /// most a Swift string holds without allocating, so neither making the tag nor reading it back from
+    /// every response to the call allocates.
     public static func tag(using generator: inout some RandomNumberGenerator) -> String {
-        hex(generator.next())
+        hex(generator.next(), digits: 15)
     }
 
     /// A new Call-ID: 128 random bits at `host` (RFC 3261 §8.1.1.4).
