@@ -157,20 +157,38 @@ enum PercentEncoding {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// Appends `text`'s UTF-8 bytes with those `isAllowed` rejects written as `%HH`, as `encode` does.
+    static func append(_ text: String, allowing isAllowed: (UInt8) -> Bool, to bytes: inout [UInt8]) {
+        let appended = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            // Most values need no escaping: copy them whole.
+            if utf8.allSatisfy(isAllowed) {
+                bytes.append(contentsOf: utf8)
+            } else {
+                for byte in utf8 { appendEscaping(byte, allowing: isAllowed, to: &bytes) }
+            }
+        }
+        if appended == nil {
+            for byte in text.utf8 { appendEscaping(byte, allowing: isAllowed, to: &bytes) }
+        }
+    }
+
+    private static func appendEscaping(_ byte: UInt8, allowing isAllowed: (UInt8) -> Bool, to bytes: inout [UInt8]) {
+        if isAllowed(byte) {
+            bytes.append(byte)
+        } else {
+            bytes.append(UInt8(ascii: "%"))
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0F)])
+        }
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
     static func encode(_ text: String, allowing isAllowed: (UInt8) -> Bool) -> String {
         // Most values need no escaping: return them as they are.
         guard !text.utf8.allSatisfy(isAllowed) else { return text }
-        let hex = Array("0123456789ABCDEF".utf8)
         var result: [UInt8] = []
-        for byte in text.utf8 {
-            if isAllowed(byte) {
-                result.append(byte)
-            } else {
-                result.append(UInt8(ascii: "%"))
-                result.append(hex[Int(byte >> 4)])
-                result.append(hex[Int(byte & 0x0F)])
-            }
-        }
+        append(text, allowing: isAllowed, to: &result)
         return String(decoding: result, as: UTF8.self)
     }
 

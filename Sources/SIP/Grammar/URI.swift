@@ -249,34 +249,43 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
 
     /// The URI in canonical wire form, escaping whatever the grammar requires.
     public var description: String {
-        var text = isSecure ? "sips:" : "sip:"
-        text.reserveCapacity(64)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        appendText(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 bytes: written into one buffer rather than joined as strings, which
+    /// checks capacity and copies once per part.
+    func appendText(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: isSecure ? "sips:".utf8 : "sip:".utf8)
         if let user {
-            text += PercentEncoding.encode(user, allowing: CharacterClass.isUserUnescaped)
+            PercentEncoding.append(user, allowing: CharacterClass.isUserUnescaped, to: &bytes)
             if let password {
-                text += ":" + PercentEncoding.encode(password, allowing: CharacterClass.isPasswordUnescaped)
+                bytes.append(UInt8(ascii: ":"))
+                PercentEncoding.append(password, allowing: CharacterClass.isPasswordUnescaped, to: &bytes)
             }
-            text += "@"
+            bytes.append(UInt8(ascii: "@"))
         }
-        text += host
+        bytes.append(contentsOf: host.utf8)
         if let port {
-            text += ":"
-            text += String(port)
+            bytes.append(UInt8(ascii: ":"))
+            SIPSerializer.appendDecimal(port, to: &bytes)
         }
         for parameter in parameters {
-            text += ";"
-            text += PercentEncoding.encode(parameter.name, allowing: CharacterClass.isParameterUnescaped)
+            bytes.append(UInt8(ascii: ";"))
+            PercentEncoding.append(parameter.name, allowing: CharacterClass.isParameterUnescaped, to: &bytes)
             if let value = parameter.value {
-                text += "="
-                text += PercentEncoding.encode(value, allowing: CharacterClass.isParameterUnescaped)
+                bytes.append(UInt8(ascii: "="))
+                PercentEncoding.append(value, allowing: CharacterClass.isParameterUnescaped, to: &bytes)
             }
         }
-        let headerText = headers.map { header in
-            PercentEncoding.encode(header.name, allowing: CharacterClass.isHeaderUnescaped) + "="
-                + PercentEncoding.encode(header.value ?? "", allowing: CharacterClass.isHeaderUnescaped)
+        for (index, header) in headers.enumerated() {
+            bytes.append(index == 0 ? UInt8(ascii: "?") : UInt8(ascii: "&"))
+            PercentEncoding.append(header.name, allowing: CharacterClass.isHeaderUnescaped, to: &bytes)
+            bytes.append(UInt8(ascii: "="))
+            PercentEncoding.append(header.value ?? "", allowing: CharacterClass.isHeaderUnescaped, to: &bytes)
         }
-        if !headerText.isEmpty { text += "?" + headerText.joined(separator: "&") }
-        return text
     }
 }
 
