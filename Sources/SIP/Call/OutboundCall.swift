@@ -497,8 +497,13 @@ public struct OutboundCall: Sendable {
             case .timeout, .transportFailure:
                 break
             case .terminated:
-                inviteTransactions.removeAll { $0.key == key }
-                nonInviteTransactions.removeAll { $0.key == key }
+                // Keys are unique, so the one transaction is removed where it is; `removeAll(where:)` on both
+                // lists would rebuild each and set both (and so refresh `isAwaitingResponses` twice).
+                if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
+                    inviteTransactions.remove(at: index)
+                } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
+                    nonInviteTransactions.remove(at: index)
+                }
             }
         }
     }

@@ -93,6 +93,16 @@ extension Collection where Element == UInt8 {
         text.withUTF8Buffer { expected in count == expected.count && hasPrefixIgnoringASCIICase(expected) }
     }
 
+    /// Whether these bytes spell `text` exactly, compared without making strings.
+    func equals(_ text: StaticString) -> Bool {
+        text.withUTF8Buffer { expected in count == expected.count && elementsEqual(expected) }
+    }
+
+    /// Whether these bytes start with `prefix` exactly, compared without making strings.
+    func hasPrefix(_ prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { expected in count >= expected.count && self.prefix(expected.count).elementsEqual(expected) }
+    }
+
     /// Whether these bytes start with `prefix` in any letter case, such as a media type or an encoding
     /// name (case-insensitive by RFC 3261 §20.15 and RFC 4855 §3).
     func hasPrefixIgnoringASCIICase(_ prefix: some Collection<UInt8>) -> Bool {

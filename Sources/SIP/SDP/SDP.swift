@@ -137,7 +137,7 @@ public struct SDPAnswer: Hashable, Sendable {
         let text = SDPText(Array(body))
         guard text.bytes.allSatisfy({ $0 < 0x80 }) || String(validating: text.bytes, as: UTF8.self) != nil else { throw .notText }
         let lines = try text.lines()
-        guard let first = lines.first, first.type == UInt8(ascii: "v"), text.value(of: first).elementsEqual("0".utf8) else {
+        guard let first = lines.first, first.type == UInt8(ascii: "v"), text.value(of: first).equals("0") else {
             throw .unsupportedVersion(lines.first.map { "\(Character(Unicode.Scalar($0.type)))=\(text.string(of: $0))" } ?? "")
         }
         let firstMedia = lines.firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
@@ -145,7 +145,7 @@ public struct SDPAnswer: Hashable, Sendable {
         for required in [UInt8(ascii: "o"), UInt8(ascii: "s"), UInt8(ascii: "t")] where !session.contains(where: { $0.type == required }) {
             throw .missingField(String(Character(Unicode.Scalar(required))))
         }
-        guard let audioStart = lines.firstIndex(where: { $0.type == UInt8(ascii: "m") && text.value(of: $0).starts(with: "audio ".utf8) }) else {
+        guard let audioStart = lines.firstIndex(where: { $0.type == UInt8(ascii: "m") && text.value(of: $0).hasPrefix("audio ") }) else {
             throw .noAudioStream
         }
         let audioEnd = lines[(audioStart + 1)...].firstIndex { $0.type == UInt8(ascii: "m") } ?? lines.endIndex
@@ -181,14 +181,14 @@ public struct SDPAnswer: Hashable, Sendable {
         }
         for line in media where line.type == UInt8(ascii: "a") {
             let attribute = text.value(of: line)
-            if attribute.starts(with: "rtpmap:".utf8) {
+            if attribute.hasPrefix("rtpmap:") {
                 // RFC 4566 §6: a=rtpmap:<payload type> <encoding name>/<clock rate>[/<parameters>]
                 let value = attribute.dropFirst(7)
                 if let space = value.firstIndex(of: UInt8(ascii: " ")), space + 1 < value.endIndex,
                    let payloadType = SDPText.decimal(value[..<space], maximum: 255) {
                     rtpMaps[UInt8(payloadType)] = String(decoding: value[(space + 1)...], as: UTF8.self)
                 }
-            } else if attribute.starts(with: "ptime:".utf8) {
+            } else if attribute.hasPrefix("ptime:") {
                 ptime = SDPText.decimal(attribute.dropFirst(6), maximum: 100_000)
             } else if let stated = MediaDirection(attribute: attribute) {
                 direction = stated
@@ -253,8 +253,19 @@ public struct NegotiatedAudio: Hashable, Sendable {
 extension MediaDirection {
     /// The direction an `a=` line states, if it is one of the four direction attributes (RFC 4566 §6).
     init?(attribute: ArraySlice<UInt8>) {
-        guard let direction = Self.allCases.first(where: { attribute.elementsEqual($0.rawValue.utf8) }) else { return nil }
-        self = direction
+        // All four are eight letters; most attributes (rtpmap, ptime…) are not, and are passed over at once.
+        guard attribute.count == 8 else { return nil }
+        if attribute.equals("sendrecv") {
+            self = .sendrecv
+        } else if attribute.equals("sendonly") {
+            self = .sendonly
+        } else if attribute.equals("recvonly") {
+            self = .recvonly
+        } else if attribute.equals("inactive") {
+            self = .inactive
+        } else {
+            return nil
+        }
     }
 }
 
@@ -286,7 +297,7 @@ private struct SDPText {
         var number = 0
         while start < bytes.count {
             number += 1
-            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let newline = bytes.withUnsafeBufferPointer { $0[start...].firstIndexUsingMemchr(of: UInt8(ascii: "\n")) } ?? bytes.endIndex
             let end = newline > start && bytes[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline
             defer { start = newline + 1 }
             if end == start { continue }
@@ -303,8 +314,8 @@ private struct SDPText {
     // RFC 4566 §5.7: c=<nettype> <addrtype> <connection-address>[/ttl][/count]
     func connectionAddress(_ line: Line) throws(SDPError) -> String {
         var fields = Words(value(of: line), separator: UInt8(ascii: " "))
-        guard let network = fields.next(), network.elementsEqual("IN".utf8),
-              let type = fields.next(), type.elementsEqual("IP4".utf8) || type.elementsEqual("IP6".utf8),
+        guard let network = fields.next(), network.equals("IN"),
+              let type = fields.next(), type.equals("IP4") || type.equals("IP6"),
               let address = fields.next()?.prefix(while: { $0 != UInt8(ascii: "/") }), !address.isEmpty,
               fields.next() == nil
         else { throw .invalidConnection(string(of: line)) }
