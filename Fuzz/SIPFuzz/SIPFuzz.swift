@@ -1,12 +1,28 @@
 import Foundation
 import SIP
 
+/// One memo for every input, as a user agent keeps one for every datagram: values and heads remembered
+/// from earlier inputs are found again in later ones. Small, so that slots are also taken over often.
+/// libFuzzer calls the target from one thread.
+nonisolated(unsafe) private var sharedMemo = SIPHeaderMemo(capacity: 64)
+
 /// libFuzzer entry point: every parser must reject bad input with a typed error, never trap, and
-/// every message it accepts must survive serialize → parse unchanged.
+/// every message it accepts must survive serialize → parse unchanged; parsing with the shared memo
+/// must give what parsing without one gives.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    if let message = try? SIPMessage(parsing: bytes) {
+    let plain = Result { () throws(SIPParseError) -> SIPMessage in try SIPMessage(parsing: bytes) }
+    let memoized = Result { () throws(SIPParseError) -> SIPMessage in try SIPMessage(parsing: bytes, memo: &sharedMemo) }
+    switch (plain, memoized) {
+    case (.success(let expected), .success(let actual)) where actual == expected && TypedValues(actual) == TypedValues(expected):
+        break
+    case (.failure(let expected), .failure(let actual)) where actual == expected:
+        break
+    default:
+        fatalError("the memo changed the result:\n\(String(decoding: bytes, as: UTF8.self))\nwithout: \(plain)\nwith: \(memoized)")
+    }
+    if let message = try? plain.get() {
         let reparsed: SIPMessage
         do {
             reparsed = try SIPMessage(parsing: message.serialized())
@@ -33,6 +49,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? SDPAnswer(parsing: bytes).negotiate(with: SDPOffer(sessionID: 1, address: "192.0.2.1", port: 4000))
     _ = try? WAV.decode(bytes)
     return 0
+}
+
+/// The values the parser keeps parsed, which the memo supplies.
+private struct TypedValues: Equatable {
+    let topVia: Via?, cseq: CSeq?, from: SIPAddress?, to: SIPAddress?, contacts: [SIPAddress]
+
+    init(_ message: SIPMessage) {
+        switch message {
+        case .request(let request):
+            (topVia, cseq, from, to, contacts) = (request.topVia, request.cseq, request.from, request.to, request.contacts)
+        case .response(let response):
+            (topVia, cseq, from, to, contacts) = (response.topVia, response.cseq, response.from, response.to, response.contacts)
+        }
+    }
 }
 
 private func exerciseAccessors(_ message: SIPMessage) {
