@@ -188,7 +188,7 @@ enum PercentEncoding {
         // Most values need no escaping: return them as they are.
         guard !text.utf8.allSatisfy(isAllowed) else { return text }
         var result: [UInt8] = []
-        append(text, allowing: isAllowed, to: &result)
+        for byte in text.utf8 { appendEscaping(byte, allowing: isAllowed, to: &result) }
         return String(decoding: result, as: UTF8.self)
     }
 

@@ -37,9 +37,7 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     /// `scanner` holds next, which must end the value.
     init(head: SIPAddress, parametersFrom scanner: inout ByteScanner) throws(SIPSyntaxError) {
         self = head
-        parameters = try HeaderParameterParser.parse(&scanner)
-        scanner.skipWhitespace()
-        try scanner.expectEnd()
+        parameters = try HeaderParameterParser.parseToEnd(&scanner)
     }
 
     /// Scans the display name and URI, leaving `scanner` where the header parameters start; the result

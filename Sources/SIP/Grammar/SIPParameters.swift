@@ -102,6 +102,14 @@ public struct SIPParameters: Hashable, Sendable, RandomAccessCollection, Express
 
 /// Parses `*( SEMI generic-param )` after a header value (RFC 3261 §25.1).
 enum HeaderParameterParser {
+    /// The parameters that end a header value: nothing but whitespace may follow them.
+    static func parseToEnd(_ scanner: inout ByteScanner) throws(SIPSyntaxError) -> SIPParameters {
+        let parameters = try parse(&scanner)
+        scanner.skipWhitespace()
+        try scanner.expectEnd()
+        return parameters
+    }
+
     static func parse(_ scanner: inout ByteScanner) throws(SIPSyntaxError) -> SIPParameters {
         var parameters = SIPParameters()
         while scanner.consumeSeparator(UInt8(ascii: ";")) {

@@ -55,9 +55,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     /// holds next, which must end the value.
     init(head: Via, parametersFrom scanner: inout ByteScanner) throws(SIPSyntaxError) {
         self = head
-        parameters = try HeaderParameterParser.parse(&scanner)
-        scanner.skipWhitespace()
-        try scanner.expectEnd()
+        parameters = try HeaderParameterParser.parseToEnd(&scanner)
     }
 
     /// Scans sent-protocol and sent-by, leaving `scanner` where the parameters start; the result has no

@@ -310,9 +310,8 @@ enum SIPMessageParser {
         let name: SIPHeaderName
         let required: Bool
         let single: Bool
-        /// Whether values are looked up in the memo: those that cost a full address or Via parse.
-        var isMemoized = false
         var parsedAs = Address.other
+        /// Values with a head (those that cost a full address or Via parse) are looked up in the memo.
         var head: Head?
         let validate: @Sendable (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
     }
@@ -344,7 +343,7 @@ enum SIPMessageParser {
                     seen |= bit
                     guard !invalid.contains(where: { $0.rule == index }) else { continue }
                     do throws(SIPSyntaxError) {
-                        let remembered = rules[index].isMemoized
+                        let remembered = rules[index].head != nil
                             ? memo.lookUp(fields[field].name, fields[field].valueBytes) : (value: nil, slot: nil)
                         let value: ParsedValue
                         if let known = remembered.value {
@@ -440,10 +439,10 @@ enum SIPMessageParser {
             _ = try contentLength(value)
             return .none
         },
-        Rule(name: .to, required: true, single: true, isMemoized: true, parsedAs: .to, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
+        Rule(name: .to, required: true, single: true, parsedAs: .to, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .from, required: true, single: true, isMemoized: true, parsedAs: .from, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
+        Rule(name: .from, required: true, single: true, parsedAs: .from, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             .address(try SIPAddress(parsing: value))
         },
         Rule(name: .cseq, required: true, single: true) { value throws(SIPSyntaxError) in
@@ -456,18 +455,18 @@ enum SIPMessageParser {
     ]
 
     private static let trailingRules: [Rule] = [
-        Rule(name: .via, required: true, single: false, isMemoized: true, head: .via) { value throws(SIPSyntaxError) in
+        Rule(name: .via, required: true, single: false, head: .via) { value throws(SIPSyntaxError) in
             .via(try Via(parsing: value))
         },
-        Rule(name: .contact, required: false, single: false, isMemoized: true, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
+        Rule(name: .contact, required: false, single: false, head: .address(keepsValue: true)) { value throws(SIPSyntaxError) in
             // RFC 3261 §20.10: Contact: * is the REGISTER wildcard (and no address).
             value.elementsEqual("*".utf8) ? .none : .address(try SIPAddress(parsing: value))
         },
-        Rule(name: .route, required: false, single: false, isMemoized: true, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
+        Rule(name: .route, required: false, single: false, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },
-        Rule(name: .recordRoute, required: false, single: false, isMemoized: true, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
+        Rule(name: .recordRoute, required: false, single: false, head: .address(keepsValue: false)) { value throws(SIPSyntaxError) in
             _ = try SIPAddress(parsing: value)
             return .none
         },
@@ -529,9 +528,7 @@ enum SIPMessageParser {
             throw problem
         }
         do {
-            _ = try HeaderParameterParser.parse(&scanner)
-            scanner.skipWhitespace()
-            try scanner.expectEnd()
+            _ = try HeaderParameterParser.parseToEnd(&scanner)
         } catch {
             throw problem
         }

@@ -254,18 +254,10 @@ extension MediaDirection {
     /// The direction an `a=` line states, if it is one of the four direction attributes (RFC 4566 §6).
     init?(attribute: ArraySlice<UInt8>) {
         // All four are eight letters; most attributes (rtpmap, ptime…) are not, and are passed over at once.
-        guard attribute.count == 8 else { return nil }
-        if attribute.equals("sendrecv") {
-            self = .sendrecv
-        } else if attribute.equals("sendonly") {
-            self = .sendonly
-        } else if attribute.equals("recvonly") {
-            self = .recvonly
-        } else if attribute.equals("inactive") {
-            self = .inactive
-        } else {
+        guard attribute.count == 8, let direction = Self.allCases.first(where: { attribute.elementsEqual($0.rawValue.utf8) }) else {
             return nil
         }
+        self = direction
     }
 }
 
