@@ -506,18 +506,22 @@ enum SIPMessageParser {
     // RFC 3261 §25.1: callid = word [ "@" word ]
     private static func validateCallID(_ value: ArraySlice<UInt8>) throws(SIPSyntaxError) {
         var problem: SIPSyntaxError { .expected("word [\"@\" word]", found: String(decoding: value, as: UTF8.self)) }
-        var ats = 0
-        var previous = UInt8(ascii: "@")  // the start counts as a separator: no empty first word
-        for byte in value {
-            if byte == UInt8(ascii: "@") {
-                ats += 1
-                guard ats == 1, previous != byte else { throw problem }
-            } else if !CharacterClass.isWord(byte) {
-                throw problem
+        // Read through the buffer: iterating the slice checks bounds for every byte of a 40-byte value.
+        let isCallID = value.withUnsafeBufferPointer { bytes in
+            var ats = 0
+            var previous = UInt8(ascii: "@")  // the start counts as a separator: no empty first word
+            for byte in bytes {
+                if byte == UInt8(ascii: "@") {
+                    ats += 1
+                    guard ats == 1, previous != byte else { return false }
+                } else if !CharacterClass.isWord(byte) {
+                    return false
+                }
+                previous = byte
             }
-            previous = byte
+            return previous != UInt8(ascii: "@")
         }
-        guard previous != UInt8(ascii: "@") else { throw problem }
+        guard isCallID else { throw problem }
     }
 
     // RFC 3261 §20.15: m-type SLASH m-subtype *(SEMI m-parameter)

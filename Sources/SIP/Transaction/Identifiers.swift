@@ -71,18 +71,31 @@ public enum SIPIdentifiers {
     }
 
     private static func write(_ text: String, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        for byte in text.utf8 {
-            bytes[index] = byte
-            index += 1
+        // A native string's UTF-8 is contiguous: one copy instead of a loop over its view.
+        let count = text.utf8.count
+        guard count > 0 else { return }
+        precondition(index + count <= bytes.count)
+        let target = bytes.baseAddress! + index
+        if text.utf8.withContiguousStorageIfAvailable({ target.initialize(from: $0.baseAddress!, count: count) }) == nil {
+            _ = bytes[index...].initialize(fromContentsOf: text.utf8)
         }
+        index += count
     }
 
+    // Digits are written from the last up through a pointer, one shift per digit and no bounds check per
+    // byte: identifiers take about 120 hex digits per call.
     private static func writeHex(_ value: UInt64, digits: Int, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        for position in stride(from: digits - 1, through: 0, by: -1) {
-            let nibble = UInt8(truncatingIfNeeded: (value >> UInt64(position * 4)) & 0xF)
-            bytes[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-            index += 1
+        precondition(digits <= 16 && index + digits <= bytes.count)
+        let start = bytes.baseAddress! + index
+        var rest = value
+        var position = digits
+        while position > 0 {
+            position -= 1
+            let nibble = UInt8(truncatingIfNeeded: rest) & 0xF
+            start[position] = nibble &+ (nibble < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+            rest >>= 4
         }
+        index += digits
     }
 }
 
