@@ -166,13 +166,17 @@ enum SIPMessageParser {
             func addPending() {
                 guard let name else { return }
                 let value: ArraySlice<UInt8>
+                let isSeveral: Bool
                 if let folded {
                     value = folded[...].trimmingSIPWhitespace()
+                    isSeveral = name.isList && value.contains(UInt8(ascii: ","))
                 } else {
                     let trimmed = buffer[valueRange].trimmingSIPWhitespace()
                     value = bytes[trimmed.startIndex..<trimmed.endIndex]
+                    // memchr on the datagram: `contains` on a slice checks bounds for every byte of a Via.
+                    isSeveral = name.isList && trimmed.firstIndexUsingMemchr(of: UInt8(ascii: ",")) != nil
                 }
-                if name.isList, value.contains(UInt8(ascii: ",")) {
+                if isSeveral {
                     for element in HeaderListSplitter.split(String(decoding: value, as: UTF8.self)) {
                         fields.append(Field(name: name, valueBytes: Array(element.utf8)[...], line: nameLine))
                     }
@@ -202,11 +206,16 @@ enum SIPMessageParser {
                 // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
                 var nameEnd = colon
                 while nameEnd > range.lowerBound, CharacterClass.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
-                guard nameEnd > range.lowerBound, buffer[range.lowerBound..<nameEnd].allSatisfy(CharacterClass.isToken) else {
-                    throw .malformedHeaderLine(line: number, text(line))
+                let nameBytes = buffer[range.lowerBound..<nameEnd]
+                // A well-known spelling is a token; only another name needs its bytes checked.
+                if let known = SIPHeaderName.wellKnown(spelledAs: nameBytes) {
+                    name = known
+                } else {
+                    guard !nameBytes.isEmpty, nameBytes.allSatisfy(CharacterClass.isToken) else {
+                        throw .malformedHeaderLine(line: number, text(line))
+                    }
+                    name = SIPHeaderName(text(nameBytes))
                 }
-                name = SIPHeaderName.wellKnown(spelledAs: buffer[range.lowerBound..<nameEnd])
-                    ?? SIPHeaderName(text(buffer[range.lowerBound..<nameEnd]))
                 nameLine = number
                 valueRange = (colon + 1)..<range.upperBound
                 folded = nil
