@@ -258,7 +258,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// Appends `description`'s UTF-8 bytes: written into one buffer rather than joined as strings, which
     /// checks capacity and copies once per part.
     func appendText(to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: isSecure ? "sips:".utf8 : "sip:".utf8)
+        bytes.append(utf8Of: isSecure ? "sips:" : "sip:")
         if let user {
             PercentEncoding.append(user, allowing: CharacterClass.isUserUnescaped, to: &bytes)
             if let password {
@@ -267,7 +267,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             }
             bytes.append(UInt8(ascii: "@"))
         }
-        bytes.append(contentsOf: host.utf8)
+        bytes.append(utf8Of: host)
         if let port {
             bytes.append(UInt8(ascii: ":"))
             SIPSerializer.appendDecimal(port, to: &bytes)

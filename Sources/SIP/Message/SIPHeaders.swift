@@ -41,7 +41,7 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
     /// Appends `Name: ` as a header line starts (RFC 3261 §7.3.1), from bytes prepared once for well-known names.
     func appendLineStart(to bytes: inout [UInt8]) {
         if let other {
-            bytes.append(contentsOf: other.spelling.utf8)
+            bytes.append(utf8Of: other.spelling)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(UInt8(ascii: " "))
         } else {

@@ -605,10 +605,10 @@ extension SIPRequest {
 
     /// Appends `Method SP Request-URI SP SIP-Version` without its CRLF (RFC 3261 §7.1).
     static func appendRequestLine(_ method: SIPMethod, _ uriText: String, to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: method.rawValue.utf8)
+        bytes.append(utf8Of: method.rawValue)
         bytes.append(UInt8(ascii: " "))
-        bytes.append(contentsOf: uriText.utf8)
-        bytes.append(contentsOf: " SIP/2.0".utf8)
+        bytes.append(utf8Of: uriText)
+        bytes.append(utf8Of: " SIP/2.0")
     }
 }
 
@@ -624,7 +624,7 @@ extension SIPResponse {
     public func serialize(into bytes: inout [UInt8]) {
         // RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
         SIPSerializer.serialize(into: &bytes, startLineCount: reasonPhrase.utf8.count + 16, headers: headers, body: body) { bytes in
-            bytes.append(contentsOf: "SIP/2.0 ".utf8)
+            bytes.append(utf8Of: "SIP/2.0 ")
             SIPSerializer.appendDecimal(statusCode, to: &bytes)
             bytes.append(UInt8(ascii: " "))
             SIPSerializer.appendSingleLine(reasonPhrase, to: &bytes)
@@ -683,7 +683,7 @@ enum SIPSerializer {
 
     /// Appends `Content-Length` with the body's size, the empty line and the body (RFC 3261 §7.5, §20.14).
     static func appendBody(_ body: [UInt8], to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: "Content-Length: ".utf8)
+        bytes.append(utf8Of: "Content-Length: ")
         appendDecimal(body.count, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
@@ -695,10 +695,7 @@ enum SIPSerializer {
     /// Appends `text` with CR and LF replaced by spaces, so a value set by code cannot inject header lines.
     static func appendSingleLine(_ text: String, to bytes: inout [UInt8]) {
         let start = bytes.count
-        // Copying from contiguous UTF-8 is a memcpy; appending the view goes element by element.
-        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
-            bytes.append(contentsOf: text.utf8)
-        }
+        bytes.append(utf8Of: text)
         replaceLineBreaks(in: &bytes, from: start)
     }
 
@@ -737,5 +734,15 @@ extension Slice where Base == UnsafeBufferPointer<UInt8> {
               let found = memchr(start, Int32(byte), count)
         else { return nil }
         return startIndex + UnsafeRawPointer(start).distance(to: UnsafeRawPointer(found))
+    }
+}
+
+extension [UInt8] {
+    /// Appends `text`'s UTF-8 bytes: one copy from a native string's contiguous storage, where appending
+    /// its `utf8` view goes byte by byte.
+    mutating func append(utf8Of text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            append(contentsOf: text.utf8)
+        }
     }
 }

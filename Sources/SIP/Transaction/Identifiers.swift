@@ -71,15 +71,7 @@ public enum SIPIdentifiers {
     }
 
     private static func write(_ text: String, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        // A native string's UTF-8 is contiguous: one copy instead of a loop over its view.
-        let count = text.utf8.count
-        guard count > 0 else { return }
-        precondition(index + count <= bytes.count)
-        let target = bytes.baseAddress! + index
-        if text.utf8.withContiguousStorageIfAvailable({ target.initialize(from: $0.baseAddress!, count: count) }) == nil {
-            _ = bytes[index...].initialize(fromContentsOf: text.utf8)
-        }
-        index += count
+        index = bytes.initialize(at: index, withUTF8Of: text)
     }
 
     // Digits are written from the last up through a pointer, one shift per digit and no bounds check per
@@ -105,11 +97,26 @@ extension String {
     init(concatenating first: String, _ second: String, _ third: String, _ fourth: String = "") {
         let count = first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count
         self.init(unsafeUninitializedCapacity: count) { bytes in
-            var index = bytes[...].initialize(fromContentsOf: first.utf8)
-            index = bytes[index...].initialize(fromContentsOf: second.utf8)
-            index = bytes[index...].initialize(fromContentsOf: third.utf8)
-            return bytes[index...].initialize(fromContentsOf: fourth.utf8)
+            var index = bytes.initialize(at: 0, withUTF8Of: first)
+            index = bytes.initialize(at: index, withUTF8Of: second)
+            index = bytes.initialize(at: index, withUTF8Of: third)
+            return bytes.initialize(at: index, withUTF8Of: fourth)
         }
+    }
+}
+
+extension UnsafeMutableBufferPointer<UInt8> {
+    /// Copies `text`'s UTF-8 into the buffer from `index` on and returns the index after it. A native
+    /// string's UTF-8 is contiguous, so this is one memcpy where initializing from its view goes byte by byte.
+    func initialize(at index: Int, withUTF8Of text: String) -> Int {
+        let count = text.utf8.count
+        guard count > 0 else { return index }
+        precondition(index + count <= self.count)
+        let target = baseAddress! + index
+        if text.utf8.withContiguousStorageIfAvailable({ target.initialize(from: $0.baseAddress!, count: count) }) == nil {
+            _ = self[index...].initialize(fromContentsOf: text.utf8)
+        }
+        return index + count
     }
 }
 
