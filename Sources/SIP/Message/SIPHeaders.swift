@@ -53,15 +53,20 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     /// Whether the grammar of this header is a comma-separated list (RFC 3261 §7.3.1).
     var isList: Bool {
-        index >= 0 && Self.isListName[index]
+        index >= 0 && Self.listMask >> UInt64(index) & 1 != 0
     }
 
     /// Whether this is a list of tokens (methods, option tags, codings), which the serializer writes on
     /// one line as peers commonly do: shorter to send and to scan than a line per element. Lists of
     /// addresses and Via stay a line per element.
     var isTokenList: Bool {
-        index >= 0 && Self.isTokenListName[index]
+        index >= 0 && Self.tokenListMask >> UInt64(index) & 1 != 0
     }
+
+    // Bit n stands for wellKnownNames[n]. Literals, so that reading one (the parser does for every header
+    // line) costs no lazy global's once-check; HeaderNameTests derives both from the lists of names.
+    static let listMask: UInt64 = 0x001A_4289_0044_363F
+    static let tokenListMask: UInt64 = 0x0002_4081_0000_3037
 
     /// Normalises `name`.
     public init(_ name: String) {
@@ -94,10 +99,6 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     private static let wellKnownKeys = wellKnownNames.map { $0.lowercased() }
 
-    private static let isListName = wellKnownNames.map { listNames.contains($0) }
-
-    private static let isTokenListName = wellKnownNames.map { tokenListNames.contains($0) }
-
     // RFC 3261 §7.3.3 compact forms, plus those registered by later RFCs cited beside them.
     private static let compactForms: [String: String] = [
         "i": "Call-ID",
@@ -127,21 +128,6 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By", "Reply-To", "Require",
         "Retry-After", "Route", "RSeq", "Server", "Session-Expires", "Subject", "Supported",
         "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning", "WWW-Authenticate",
-    ]
-
-    /// Headers whose grammar is a comma-separated list, so `a, b` equals two header lines (RFC 3261 §7.3.1).
-    /// Authentication headers are excluded because their parameters are comma-separated (RFC 3261 §7.3.1).
-    private static let listNames: Set<String> = [
-        "Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow", "Allow-Events", "Call-Info",
-        "Contact", "Content-Encoding", "Content-Language", "Error-Info", "In-Reply-To", "Proxy-Require",
-        "Record-Route", "Require", "Route", "Supported", "Unsupported", "Via", "Warning",
-    ]
-
-    // RFC 3261 §20: list headers whose elements are tokens or media types, with no URI; the serializer
-    // joins only elements without quotes (Accept's parameters may quote), see `isPlainListElement`.
-    private static let tokenListNames: Set<String> = [
-        "Accept", "Accept-Encoding", "Accept-Language", "Allow", "Allow-Events", "Content-Encoding",
-        "Content-Language", "Proxy-Require", "Require", "Supported", "Unsupported",
     ]
 
     private init(wellKnown index: Int) {
