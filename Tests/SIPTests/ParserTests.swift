@@ -221,6 +221,17 @@ struct ParserTests {
         #expect(parseError(Array("OPTIONS sip:a@b SIP/2.0\r\nTo: <sip:a@b>".utf8)) == .missingEmptyLine)
     }
 
+    @Test("a missing empty line is reported before a bad start line, and a bad start line before a bad header line")
+    func errorPrecedence() {
+        #expect(parseError(Array("OPTIONS sip:a@b SIP/2.0\r\nNo colon\r\nTo: <sip:a@b>\r\n".utf8)) == .missingEmptyLine)
+        #expect(parseError(Array("OPTIONS  sip:a@b SIP/2.0\r\nNo colon\r\n".utf8)) == .missingEmptyLine)
+        #expect(parseError(Array("OPTIONS  sip:a@b SIP/2.0\r\nNo colon\r\n\r\n".utf8))
+            == .malformedRequestLine("OPTIONS  sip:a@b SIP/2.0"))
+        #expect(parseError(Array("SIP/2.0 200 OK\r\n\tfolded\r\nNo colon\r\n\r\n".utf8)) == .continuationWithoutHeader(line: 2))
+        #expect(parseError(Array("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\nNo colon\r\n\r\nbody".utf8))
+            == .malformedHeaderLine(line: 3, "No colon"))
+    }
+
     @Test("leading CRLFs are skipped and bare LF line ends are accepted")
     func lenientFraming() throws {
         let bytes = Array("\r\n\r\n".utf8) + Array(minimal.utf8)

@@ -78,31 +78,57 @@ enum SIPMessageParser {
         var field: SIPHeaders.Field { SIPHeaders.Field(name, bytes: valueBytes) }
     }
 
+    /// The lines of a message's start line and headers as ranges of its bytes without their line end
+    /// (LF, or CR LF), read one at a time up to the empty line that ends them.
+    private struct HeadLines {
+        let buffer: UnsafeBufferPointer<UInt8>
+        private var index: Int
+        /// Where the body starts, once the empty line has been read.
+        private(set) var bodyStart: Int?
+
+        init(_ buffer: UnsafeBufferPointer<UInt8>, from index: Int) {
+            self.buffer = buffer
+            self.index = index
+        }
+
+        /// The next line; nil at the empty line, or at the end of a message without one.
+        mutating func next() -> Range<Int>? {
+            guard bodyStart == nil, index < buffer.count, let lineFeed = buffer[index...].firstIndexUsingMemchr(of: lf) else {
+                return nil
+            }
+            let end = lineFeed > index && buffer[lineFeed - 1] == cr ? lineFeed - 1 : lineFeed
+            let start = index
+            index = lineFeed + 1
+            if start == end {
+                bodyStart = index
+                return nil
+            }
+            return start..<end
+        }
+    }
+
     static func parse(_ bytes: [UInt8], memo: inout SIPHeaderMemo) throws(SIPParseError) -> SIPMessage {
-        // The start line and header lines as ranges of `bytes` without their CRLF, up to the empty line.
-        var lines: [Range<Int>] = []
-        lines.reserveCapacity(16)
-        var bodyStart: Int?
-        var sawContent = false
-        bytes.withUnsafeBufferPointer { buffer in
+        // The lines are read as they are parsed rather than listed first. Errors keep the order a check of
+        // the whole head first gives: a missing empty line, then the start line, then the header lines.
+        let (startRange, fields, bodyStart, headerError) = try bytes.withUnsafeBufferPointer {
+            (buffer) throws(SIPParseError) -> (Range<Int>, [Field], Int, SIPParseError?) in
             var index = 0
             // RFC 3261 §7.5: CRLFs before the start line are ignored.
             while index < buffer.count, buffer[index] == cr || buffer[index] == lf { index += 1 }
-            sawContent = index < buffer.count
-            while index < buffer.count {
-                guard let lineFeed = buffer[index...].firstIndexUsingMemchr(of: lf) else { break }
-                let end = lineFeed > index && buffer[lineFeed - 1] == cr ? lineFeed - 1 : lineFeed
-                let start = index
-                index = lineFeed + 1
-                if start == end {
-                    bodyStart = index
-                    break
-                }
-                lines.append(start..<end)
+            guard index < buffer.count else { throw .emptyMessage }
+            var lines = HeadLines(buffer, from: index)
+            let startRange = lines.next()
+            var fields: [Field] = []
+            var headerError: SIPParseError?
+            do throws(SIPParseError) {
+                if startRange != nil { fields = try headerFields(bytes, lines: &lines) }
+            } catch {
+                headerError = error
+                while lines.next() != nil {}
             }
+            guard let startRange, let bodyStart = lines.bodyStart else { throw .missingEmptyLine }
+            return (startRange, fields, bodyStart, headerError)
         }
-        guard sawContent else { throw .emptyMessage }
-        guard let bodyStart, let startRange = lines.first else { throw .missingEmptyLine }
         let startLine = bytes[startRange]
 
         // "SIP/" in any letter case starts a Status-Line (RFC 3261 §7.2).
@@ -112,8 +138,8 @@ enum SIPMessageParser {
         let start: StartLine = isResponse
             ? try parseStatusLine(startLine)
             : try parseRequestLine(startLine)
+        if let headerError { throw headerError }
 
-        let fields = try headerFields(bytes, lines: lines[1...])
         let parsed = try validate(fields, rules: isResponse ? responseRules : requestRules, memo: &memo)
         var headers = SIPHeaders()
         headers.reserveCapacity(fields.count)
@@ -150,79 +176,79 @@ enum SIPMessageParser {
 
     /// Reads the header lines: unfolds continuation lines (RFC 3261 §7.3.1) and splits list headers into
     /// elements. Line numbers count the start line as 1.
-    private static func headerFields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws(SIPParseError) -> [Field] {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(SIPParseError) -> [Field] in
-            func text(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
-                String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
-            }
-            var fields: [Field] = []
-            fields.reserveCapacity(lines.count + 4)
-            // The header being read: its value may continue on the following (folded) lines.
-            var name: SIPHeaderName?
-            var nameLine = 0
-            var valueRange = 0..<0
-            var folded: [UInt8]?
+    private static func headerFields(_ bytes: [UInt8], lines: inout HeadLines) throws(SIPParseError) -> [Field] {
+        let buffer = lines.buffer
+        func text(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+        }
+        var fields: [Field] = []
+        fields.reserveCapacity(16)
+        // The header being read: its value may continue on the following (folded) lines.
+        var name: SIPHeaderName?
+        var nameLine = 0
+        var valueRange = 0..<0
+        var folded: [UInt8]?
 
-            func addPending() {
-                guard let name else { return }
-                let value: ArraySlice<UInt8>
-                let isSeveral: Bool
-                if let folded {
-                    value = folded[...].trimmingSIPWhitespace()
-                    isSeveral = name.isList && value.contains(UInt8(ascii: ","))
-                } else {
-                    let trimmed = buffer[valueRange].trimmingSIPWhitespace()
-                    value = bytes[trimmed.startIndex..<trimmed.endIndex]
-                    // memchr on the datagram: `contains` on a slice checks bounds for every byte of a Via.
-                    isSeveral = name.isList && trimmed.firstIndexUsingMemchr(of: UInt8(ascii: ",")) != nil
-                }
-                if isSeveral {
-                    for element in HeaderListSplitter.split(String(decoding: value, as: UTF8.self)) {
-                        fields.append(Field(name: name, valueBytes: Array(element.utf8)[...], line: nameLine))
-                    }
-                } else {
-                    fields.append(Field(name: name, valueBytes: value, line: nameLine))
-                }
+        func addPending() {
+            guard let name else { return }
+            let value: ArraySlice<UInt8>
+            let isSeveral: Bool
+            if let folded {
+                value = folded[...].trimmingSIPWhitespace()
+                isSeveral = name.isList && value.contains(UInt8(ascii: ","))
+            } else {
+                let trimmed = buffer[valueRange].trimmingSIPWhitespace()
+                value = bytes[trimmed.startIndex..<trimmed.endIndex]
+                // memchr on the datagram: `contains` on a slice checks bounds for every byte of a Via.
+                isSeveral = name.isList && trimmed.firstIndexUsingMemchr(of: UInt8(ascii: ",")) != nil
             }
+            if isSeveral {
+                for element in HeaderListSplitter.split(String(decoding: value, as: UTF8.self)) {
+                    fields.append(Field(name: name, valueBytes: Array(element.utf8)[...], line: nameLine))
+                }
+            } else {
+                fields.append(Field(name: name, valueBytes: value, line: nameLine))
+            }
+        }
 
-            for (offset, range) in zip(lines.indices, lines) {
-                let number = offset + 1
-                let line = buffer[range]
-                guard line.firstIndexUsingMemchr(of: cr) == nil else { throw .malformedHeaderLine(line: number, text(line)) }
-                if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
-                    guard name != nil else { throw .continuationWithoutHeader(line: number) }
-                    // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
-                    var joined = folded ?? Array(buffer[valueRange])
-                    while let last = joined.last, CharacterClass.isWhitespace(last) { joined.removeLast() }
-                    joined.append(UInt8(ascii: " "))
-                    joined.append(contentsOf: line.drop(while: CharacterClass.isWhitespace))
-                    folded = joined
-                    continue
-                }
-                addPending()
-                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-                    throw .malformedHeaderLine(line: number, text(line))
-                }
-                // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
-                var nameEnd = colon
-                while nameEnd > range.lowerBound, CharacterClass.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
-                let nameBytes = buffer[range.lowerBound..<nameEnd]
-                // A well-known spelling is a token; only another name needs its bytes checked.
-                if let known = SIPHeaderName.wellKnown(spelledAs: nameBytes) {
-                    name = known
-                } else {
-                    guard !nameBytes.isEmpty, nameBytes.allSatisfy(CharacterClass.isToken) else {
-                        throw .malformedHeaderLine(line: number, text(line))
-                    }
-                    name = SIPHeaderName(text(nameBytes))
-                }
-                nameLine = number
-                valueRange = (colon + 1)..<range.upperBound
-                folded = nil
+        var number = 1
+        while let range = lines.next() {
+            number += 1
+            let line = buffer[range]
+            guard line.firstIndexUsingMemchr(of: cr) == nil else { throw .malformedHeaderLine(line: number, text(line)) }
+            if CharacterClass.isWhitespace(buffer[range.lowerBound]) {
+                guard name != nil else { throw .continuationWithoutHeader(line: number) }
+                // RFC 3261 §7.3.1: a fold (LWS = [*WSP CRLF] 1*WSP) is equivalent to a single SP.
+                var joined = folded ?? Array(buffer[valueRange])
+                while let last = joined.last, CharacterClass.isWhitespace(last) { joined.removeLast() }
+                joined.append(UInt8(ascii: " "))
+                joined.append(contentsOf: line.drop(while: CharacterClass.isWhitespace))
+                folded = joined
+                continue
             }
             addPending()
-            return fields
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                throw .malformedHeaderLine(line: number, text(line))
+            }
+            // RFC 3261 §25.1: HCOLON = *( SP / HTAB ) ":" SWS
+            var nameEnd = colon
+            while nameEnd > range.lowerBound, CharacterClass.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+            let nameBytes = buffer[range.lowerBound..<nameEnd]
+            // A well-known spelling is a token; only another name needs its bytes checked.
+            if let known = SIPHeaderName.wellKnown(spelledAs: nameBytes) {
+                name = known
+            } else {
+                guard !nameBytes.isEmpty, nameBytes.allSatisfy(CharacterClass.isToken) else {
+                    throw .malformedHeaderLine(line: number, text(line))
+                }
+                name = SIPHeaderName(text(nameBytes))
+            }
+            nameLine = number
+            valueRange = (colon + 1)..<range.upperBound
+            folded = nil
         }
+        addPending()
+        return fields
     }
 
     private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(SIPParseError) -> StartLine {
