@@ -117,16 +117,17 @@ enum SIPMessageParser {
             while index < buffer.count, buffer[index] == cr || buffer[index] == lf { index += 1 }
             guard index < buffer.count else { throw .emptyMessage }
             var lines = HeadLines(buffer, from: index)
-            let startRange = lines.next()
+            // The first byte is neither CR nor LF, so there is no start line only when no LF ends one.
+            guard let startRange = lines.next() else { throw .missingEmptyLine }
             var fields: [Field] = []
             var headerError: SIPParseError?
             do throws(SIPParseError) {
-                if startRange != nil { fields = try headerFields(bytes, lines: &lines) }
+                fields = try headerFields(bytes, lines: &lines)
             } catch {
                 headerError = error
                 while lines.next() != nil {}
             }
-            guard let startRange, let bodyStart = lines.bodyStart else { throw .missingEmptyLine }
+            guard let bodyStart = lines.bodyStart else { throw .missingEmptyLine }
             return (startRange, fields, bodyStart, headerError)
         }
         let startLine = bytes[startRange]
