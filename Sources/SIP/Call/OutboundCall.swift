@@ -681,8 +681,9 @@ public struct OutboundCall: Sendable {
 
     private func negotiate(_ response: SIPResponse) -> NegotiatedAudio? {
         // RFC 3261 §20.15: the media type is case-insensitive; read in place rather than as a String.
-        let isSDP = response.headers.withFirstValueBytes(.contentType) { $0.hasPrefixIgnoringASCIICase("application/sdp".utf8) }
-        guard !response.body.isEmpty, isSDP ?? false else {
+        guard !response.body.isEmpty,
+              response.headers.withFirstValueBytes(.contentType, { $0.hasPrefixIgnoringASCIICase("application/sdp".utf8) }) ?? false
+        else {
             return nil
         }
         return try? SDPAnswer(parsing: response.body).negotiate(with: configuration.offer)
