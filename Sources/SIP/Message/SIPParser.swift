@@ -412,12 +412,16 @@ enum SIPMessageParser {
                 }
             }
         }
-        for (index, rule) in rules.enumerated() {
-            if seen & (1 << index) == 0, rule.required { throw .missingHeader(rule.name.description) }
-            if rule.single, let duplicate = duplicates.first(where: { $0.rule == index }) {
-                throw .duplicateHeader(rule.name.description, line: duplicate.line)
+        // Read in place, and the problem lists searched only when they hold something: each search's
+        // optional result is an error to destroy, for every rule of every good message.
+        try rules.withUnsafeBufferPointer { rules throws(SIPParseError) in
+            for index in rules.indices {
+                if seen & (1 << index) == 0, rules[index].required { throw .missingHeader(rules[index].name.description) }
+                if !duplicates.isEmpty, rules[index].single, let duplicate = duplicates.first(where: { $0.rule == index }) {
+                    throw .duplicateHeader(rules[index].name.description, line: duplicate.line)
+                }
+                if !invalid.isEmpty, let problem = invalid.first(where: { $0.rule == index }) { throw problem.error }
             }
-            if let problem = invalid.first(where: { $0.rule == index }) { throw problem.error }
         }
         // Every rule passed and Via, CSeq, From and To are required, so all four were parsed.
         guard let topVia, let cseq, let from, let to else { throw .missingHeader("Via") }
