@@ -53,14 +53,20 @@ func profileSIPEngine(calls: Int, rounds: Int, kind: SIPEngineCallKind = .answer
         return response.serialized()
     }
 
+    /// The list every event appends its actions to, emptied after each and kept, as the user agent's core
+    /// lends its calls kept lists.
+    var actions: [CallAction] = []
+
     /// One call; records the gateway's answers first when `recording`. Returns the bytes sent.
     func call(seed: UInt64, script: inout Script, recording: Bool) -> Int {
         let now = ContinuousClock.now
         configuration.randomSeed = seed
         var sent = 0
         var lastTimer: CallTimer?
-        /// Serializes what the call sends, as the transport would; returns the last message's bytes.
-        func perform(_ actions: [CallAction]) -> [UInt8] {
+        /// Serializes what the call sends, as the transport would, and empties the list; returns the last
+        /// message's bytes.
+        func perform() -> [UInt8] {
+            defer { actions.removeAll(keepingCapacity: true) }
             var last: [UInt8] = []
             for action in actions {
                 switch action {
@@ -77,11 +83,11 @@ func profileSIPEngine(calls: Int, rounds: Int, kind: SIPEngineCallKind = .answer
         }
         func receive(_ bytes: [UInt8], into call: inout OutboundCall) {
             guard case .response(let response) = try! SIPMessage(parsing: bytes, memo: &memo) else { fatalError("expected a response") }
-            _ = perform(call.receive(response, at: now))
+            call.receive(response, at: now, into: &actions)
+            _ = perform()
         }
-        let (started, actions) = OutboundCall.start(configuration, at: now)
-        var outbound = started
-        let invite = perform(actions)
+        var outbound = OutboundCall.start(configuration, at: now, into: &actions)
+        let invite = perform()
         if recording {
             script.ringing = reply(to: invite, status: 180, toTag: "uas-\(seed)")
             script.answer = kind == .answered
@@ -91,11 +97,15 @@ func profileSIPEngine(calls: Int, rounds: Int, kind: SIPEngineCallKind = .answer
         receive(script.ringing, into: &outbound)
         receive(script.answer, into: &outbound)
         if kind == .answered {
-            let bye = perform(outbound.hangUp(at: now))
+            outbound.hangUp(at: now, into: &actions)
+            let bye = perform()
             if recording { script.byeAnswer = reply(to: bye, status: 200, toTag: "uas-\(seed)") }
             receive(script.byeAnswer, into: &outbound)
         }
-        if let lastTimer { _ = perform(outbound.timerFired(lastTimer, at: now)) }
+        if let lastTimer {
+            outbound.timerFired(lastTimer, at: now, into: &actions)
+            _ = perform()
+        }
         precondition(
             outbound.isFinished && outbound.outcome.classification == (kind == .answered ? .answered : .busy),
             "the scripted call did not complete")

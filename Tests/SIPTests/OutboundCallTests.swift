@@ -4,12 +4,14 @@ import Testing
 
 /// Drives an `OutboundCall` like an I/O layer would, with a simulated clock.
 struct CallHarness {
-    let start = ContinuousClock.now
+    let start: ContinuousClock.Instant
     var call: OutboundCall
     var actions: [CallAction]
+    let configuration: OutboundCall.Configuration
     let offer = SDPOffer(sessionID: 42, address: "192.0.2.1", port: 40_000)
 
-    init(credentials: DigestCredentials? = nil, transport: String = "UDP") {
+    init(credentials: DigestCredentials? = nil, transport: String = "UDP", start: ContinuousClock.Instant = .now) {
+        self.start = start
         let configuration = OutboundCall.Configuration(
             requestURI: .sip(SIPURI(user: "13800138000", host: "trunk.example.com")),
             from: SIPAddress(displayName: "Waihu", uri: .sip(SIPURI(user: "4001", host: "example.com"))),
@@ -17,6 +19,7 @@ struct CallHarness {
             viaHost: "192.0.2.1", viaPort: 5060, transport: transport,
             offer: offer, credentials: credentials, userAgent: "waihu-test",
             randomSeed: 7)
+        self.configuration = configuration
         (call, actions) = OutboundCall.start(configuration, at: start)
     }
 
@@ -210,6 +213,50 @@ struct OutboundCallTests {
         ])
         #expect(harness.call.timerFired(.transaction(byeKey, .k), at: harness.at(70.1)) == [.finished])
         #expect(harness.call.isFinished)
+    }
+
+    @Test("every event appends to a kept list exactly the actions its returning form gives")
+    func eventsAppendToAKeptList() throws {
+        // Two calls from the same seed are the same call; one reports through returned lists, the other
+        // through one list the test keeps, which holds an earlier action that must stay first.
+        var returning = CallHarness()
+        var appending = CallHarness(start: returning.start)
+        let earlier = CallAction.cancelTimer(.byeRetransmissionWindow)
+        var kept = [earlier]
+        // Events read the time from `returning`: `appending` is being changed while they run.
+        func appended(_ event: (inout OutboundCall, inout [CallAction]) -> Void) -> [CallAction] {
+            event(&appending.call, &kept)
+            defer { kept = [earlier] }
+            #expect(kept.first == earlier)
+            return Array(kept.dropFirst())
+        }
+        let invite = try returning.invite
+        #expect(try appending.invite == invite)
+        let started = OutboundCall.start(returning.configuration, at: returning.start, into: &kept)
+        #expect(started.callID == returning.call.callID)
+        #expect(Array(kept.dropFirst()) == returning.actions)
+        kept = [earlier]
+
+        // A BYE before any dialog exists is answered 481 (RFC 3261 §12.2.2).
+        let early = try CallHarness.calleeBye(for: invite)
+        let refused = returning.call.receive(early, at: returning.at(0.5))
+        #expect(CallHarness.responses(refused).map(\.statusCode) == [481])
+        #expect(appended { $0.receive(early, at: returning.at(0.5), into: &$1) } == refused)
+        for (status, seconds) in [(180, 1.0), (200, 5.0)] {
+            let response = CallHarness.reply(to: invite, status, sdp: status == 200 ? CallHarness.answerSDP() : nil)
+            let expected = returning.call.receive(response, at: returning.at(seconds))
+            #expect(appended { $0.receive(response, at: returning.at(seconds), into: &$1) } == expected)
+        }
+        let hangUp = returning.call.hangUp(at: returning.at(65))
+        #expect(appended { $0.hangUp(at: returning.at(65), into: &$1) } == hangUp)
+        let bye = try #require(CallHarness.requests(hangUp).first)
+        let byeOK = returning.call.receive(CallHarness.reply(to: bye, 200), at: returning.at(65.1))
+        #expect(appended { $0.receive(CallHarness.reply(to: bye, 200), at: returning.at(65.1), into: &$1) } == byeOK)
+        let timerK = CallTimer.transaction(try CallHarness.key(bye), .k)
+        let finished = returning.call.timerFired(timerK, at: returning.at(70.1))
+        #expect(finished == [.finished])
+        #expect(appended { $0.timerFired(timerK, at: returning.at(70.1), into: &$1) } == finished)
+        #expect(appending.call.isFinished)
     }
 
     @Test("answered, then the callee hangs up: 200 to the BYE, ended, retransmitted BYE re-answered")

@@ -356,10 +356,16 @@ public struct OutboundCall: Sendable {
 
     /// Creates the call and returns the actions that send its INVITE.
     public static func start(_ configuration: Configuration, at now: ContinuousClock.Instant) -> (call: OutboundCall, actions: [CallAction]) {
-        var call = OutboundCall(configuration: configuration, at: now)
         var actions = Self.actionList()
-        call.sendInvite(authorization: nil, at: now, into: &actions)
+        let call = start(configuration, at: now, into: &actions)
         return (call, actions)
+    }
+
+    /// Creates the call, appending the actions that send its INVITE to `actions`.
+    public static func start(_ configuration: Configuration, at now: ContinuousClock.Instant, into actions: inout [CallAction]) -> OutboundCall {
+        var call = OutboundCall(configuration: configuration, at: now)
+        call.sendInvite(authorization: nil, at: now, into: &actions)
+        return call
     }
 
     // Every event's actions go into one list, with room for a busy event (a 2xx: ACK, timers, media), so
@@ -372,10 +378,19 @@ public struct OutboundCall: Sendable {
 
     // MARK: Events
 
+    // Each event comes in two forms: one returns a new list of actions, the other appends them to a list the
+    // owner keeps, so that a user agent placing thousands of calls a second allocates no list per event.
+
     /// Feeds a response whose Call-ID is this call's.
     public mutating func receive(_ response: SIPResponse, at now: ContinuousClock.Instant) -> [CallAction] {
-        guard let key = ClientTransactionKey(response: response) else { return [] }
         var actions = Self.actionList()
+        receive(response, at: now, into: &actions)
+        return actions
+    }
+
+    /// Feeds a response whose Call-ID is this call's, appending the actions to `actions`.
+    public mutating func receive(_ response: SIPResponse, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
+        guard let key = ClientTransactionKey(response: response) else { return }
         if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
             // The lookup matched the response's key (RFC 3261 §17.1.3); do not parse Via and CSeq again.
             let transactionActions = inviteTransactions[index].receiveMatched(response)
@@ -387,19 +402,25 @@ public struct OutboundCall: Sendable {
             handleStraySuccess(response, at: now, into: &actions)
         }
         finishIfDone(into: &actions)
-        return actions
     }
 
     /// Feeds a request from the peer whose Call-ID is this call's (BYE, OPTIONS, re-INVITE…).
     public mutating func receive(_ request: SIPRequest, at now: ContinuousClock.Instant) -> [CallAction] {
-        guard request.method != .ack else { return [] }
+        var actions = Self.actionList()
+        receive(request, at: now, into: &actions)
+        return actions
+    }
+
+    /// Feeds a request from the peer whose Call-ID is this call's, appending the actions to `actions`.
+    public mutating func receive(_ request: SIPRequest, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
+        guard request.method != .ack else { return }
         guard var dialog, dialog.matches(request) else {
             // RFC 3261 §12.2.2: no dialog matches.
-            return [.send(.response(SIPResponse(replyingTo: request, statusCode: 481)))]
+            actions.append(.send(.response(SIPResponse(replyingTo: request, statusCode: 481))))
+            return
         }
         let response = dialog.respond(to: request)
         self.dialog = consume dialog
-        var actions = Self.actionList()
         actions.append(.send(.response(response)))
         if request.method == .bye, response.statusCode == 200, state == .confirmed {
             // RFC 3261 §15.1.2: the session ends when the BYE is answered.
@@ -410,12 +431,17 @@ public struct OutboundCall: Sendable {
             }
         }
         finishIfDone(into: &actions)
-        return actions
     }
 
     /// Feeds a timer the call asked for.
     public mutating func timerFired(_ timer: CallTimer, at now: ContinuousClock.Instant) -> [CallAction] {
         var actions = Self.actionList()
+        timerFired(timer, at: now, into: &actions)
+        return actions
+    }
+
+    /// Feeds a timer the call asked for, appending the actions to `actions`.
+    public mutating func timerFired(_ timer: CallTimer, at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         switch timer {
         case .transaction(let key, let kind):
             if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
@@ -435,23 +461,33 @@ public struct OutboundCall: Sendable {
             break
         }
         finishIfDone(into: &actions)
-        return actions
     }
 
     /// The owner's ring timeout expired: cancel the call (RFC 3261 §9.1).
     public mutating func ringTimeout(at now: ContinuousClock.Instant) -> [CallAction] {
         var actions = Self.actionList()
+        ringTimeout(at: now, into: &actions)
+        return actions
+    }
+
+    /// The owner's ring timeout expired: cancel the call, appending the actions to `actions`.
+    public mutating func ringTimeout(at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         cancel(reason: .ringTimeout, at: now, into: &actions)
         finishIfDone(into: &actions)
-        return actions
     }
 
     /// Hang up: CANCEL before the answer, BYE after it (RFC 3261 §9.1, §15.1.1).
     public mutating func hangUp(at now: ContinuousClock.Instant) -> [CallAction] {
         var actions = Self.actionList()
+        hangUp(at: now, into: &actions)
+        return actions
+    }
+
+    /// Hang up, appending the actions to `actions`.
+    public mutating func hangUp(at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         if state == .confirmed {
             // Taken out and put back rather than copied: a dialog copy retains every one of its strings.
-            guard var dialog = dialog.take() else { return [] }
+            guard var dialog = dialog.take() else { return }
             sendBye(in: &dialog, at: now, into: &actions)
             self.dialog = consume dialog
             end(.localHangup, at: now, into: &actions)
@@ -459,16 +495,20 @@ public struct OutboundCall: Sendable {
             cancel(reason: .localHangup, at: now, into: &actions)
         }
         finishIfDone(into: &actions)
-        return actions
     }
 
     /// The transport failed to deliver the INVITE (e.g. ICMP unreachable, TCP reset).
     public mutating func transportFailed(at now: ContinuousClock.Instant) -> [CallAction] {
-        guard let index = inviteTransactions.firstIndex(where: { $0.key == currentInviteKey }) else { return [] }
         var actions = Self.actionList()
+        transportFailed(at: now, into: &actions)
+        return actions
+    }
+
+    /// The transport failed to deliver the INVITE, appending the actions to `actions`.
+    public mutating func transportFailed(at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
+        guard let index = inviteTransactions.firstIndex(where: { $0.key == currentInviteKey }) else { return }
         perform(inviteTransactions[index].transportFailed(), for: currentInviteKey, at: now, into: &actions)
         finishIfDone(into: &actions)
-        return actions
     }
 
     // MARK: Transactions

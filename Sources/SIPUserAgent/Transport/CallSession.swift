@@ -106,7 +106,8 @@ final class CallSession: SessionOwner {
         ringTimeout = spec.ringTimeout
         talk = spec.talk
         media = spec.media
-        let (call, actions) = OutboundCall.start(spec.configuration, at: now)
+        var actions = core.borrowActionList()
+        let call = OutboundCall.start(spec.configuration, at: now, into: &actions)
         self.call = call
         self.onSettled = onSettled
         var logger = spec.logger
@@ -127,22 +128,32 @@ final class CallSession: SessionOwner {
         let actions = pendingStart
         pendingStart = []
         perform(actions, replyTo: nil, at: now)
+        core.recycle(actions)
+    }
+
+    /// Feeds one event to the call with an action list the core lends, performs the actions and gives the
+    /// list back.
+    private func handle(replyTo: SocketAddress?, at now: ContinuousClock.Instant, _ event: (inout OutboundCall, inout [CallAction]) -> Void) {
+        var actions = core.borrowActionList()
+        event(&call, &actions)
+        perform(actions, replyTo: replyTo, at: now)
+        core.recycle(actions)
     }
 
     func receive(_ message: SIPMessage, from address: SocketAddress, at now: ContinuousClock.Instant) {
         switch message {
-        case .response(let response): perform(call.receive(response, at: now), replyTo: address, at: now)
-        case .request(let request): perform(call.receive(request, at: now), replyTo: address, at: now)
+        case .response(let response): handle(replyTo: address, at: now) { $0.receive(response, at: now, into: &$1) }
+        case .request(let request): handle(replyTo: address, at: now) { $0.receive(request, at: now, into: &$1) }
         }
     }
 
     func timerFired(_ timer: SessionTimer, at now: ContinuousClock.Instant) {
         switch timer {
         case .call(let callTimer):
-            perform(call.timerFired(callTimer, at: now), replyTo: nil, at: now)
+            handle(replyTo: nil, at: now) { $0.timerFired(callTimer, at: now, into: &$1) }
         case .ring:
             logger.debug("ring timeout, cancelling")
-            perform(call.ringTimeout(at: now), replyTo: nil, at: now)
+            handle(replyTo: nil, at: now) { $0.ringTimeout(at: now, into: &$1) }
         case .talk:
             hangUp(at: now)
         case .probe:
@@ -152,15 +163,15 @@ final class CallSession: SessionOwner {
 
     /// Hangs up: CANCEL while ringing, BYE once answered (RFC 3261 §9.1, §15.1.1).
     func hangUp(at now: ContinuousClock.Instant) {
-        perform(call.hangUp(at: now), replyTo: nil, at: now)
+        handle(replyTo: nil, at: now) { $0.hangUp(at: now, into: &$1) }
     }
 
     func abandon(at now: ContinuousClock.Instant) {
         if ended == nil {
-            perform(call.hangUp(at: now), replyTo: nil, at: now)
+            hangUp(at: now)
         }
         if ended == nil {
-            perform(call.transportFailed(at: now), replyTo: nil, at: now)
+            handle(replyTo: nil, at: now) { $0.transportFailed(at: now, into: &$1) }
         }
         report(ended ?? call.outcome)
     }
@@ -203,7 +214,7 @@ final class CallSession: SessionOwner {
         }
         if sendFailed, ended == nil {
             // RFC 3261 §17.1.1.2: a transport error ends the INVITE transaction at once.
-            perform(call.transportFailed(at: now), replyTo: nil, at: now)
+            handle(replyTo: nil, at: now) { $0.transportFailed(at: now, into: &$1) }
         }
         if let ended, !call.isAwaitingResponses {
             report(ended)

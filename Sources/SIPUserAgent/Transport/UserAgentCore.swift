@@ -31,6 +31,10 @@ final class UserAgentCore: @unchecked Sendable {
     private var needsFlush = false
     /// Where messages are serialized before they are copied into their datagram, kept between messages.
     private var scratch: [UInt8] = []
+    /// Action lists lent to calls for one event each and given back after it: a call would otherwise
+    /// allocate a list for every response, timer and hang-up. A stack, because an event can lead to
+    /// another before its own list is back (an answer that hangs up at once).
+    private var spareActionLists: [[CallAction]] = []
     /// From, To, Via, Contact, Route and Record-Route values already parsed: a call's responses repeat
     /// them byte for byte.
     private var headerMemo = SIPHeaderMemo()
@@ -94,6 +98,22 @@ final class UserAgentCore: @unchecked Sendable {
             // RFC 3261 §18.1.2: a response matching no transaction is discarded.
             statistics.unmatched += 1
         }
+    }
+
+    /// An empty action list, for one event of a call; give it back with `recycle(_:)`.
+    func borrowActionList() -> [CallAction] {
+        if let list = spareActionLists.popLast() { return list }
+        var list: [CallAction] = []
+        list.reserveCapacity(8)
+        return list
+    }
+
+    /// Takes back a list from `borrowActionList()`, emptied and keeping its storage.
+    func recycle(_ list: consuming [CallAction]) {
+        var list = list
+        list.removeAll(keepingCapacity: true)
+        // A few suffice for the deepest nesting of events; more would only hold memory.
+        if spareActionLists.count < 4 { spareActionLists.append(list) }
     }
 
     /// Sends a message; false when there is no socket to send it on.
