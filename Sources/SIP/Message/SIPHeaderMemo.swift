@@ -17,9 +17,14 @@ import Darwin
 /// kilobytes. Keep one per thread of parsing (a user agent keeps one on its event loop) and pass it to
 /// ``SIPMessage/init(parsing:memo:)``.
 public struct SIPHeaderMemo: Sendable {
-    /// Where a looked-up value lives or would live.
+    /// Where a looked-up value lives or would live, and whether it lives there.
+    ///
+    /// A look-up returns this rather than the value: a value is a large enum, and an optional of it (or a
+    /// tuple holding one) is destroyed through generic value witnesses, for every header looked up.
     struct Slot {
         fileprivate let index: Int
+        /// Whether the slot holds the value of the bytes looked up; read it with `value(at:)`.
+        let isStored: Bool
     }
 
     // One array per part, so that a look-up compares a name and bytes in place and copies a value
@@ -56,19 +61,26 @@ public struct SIPHeaderMemo: Sendable {
     /// A memo that remembers nothing: parsing without one.
     static var disabled: SIPHeaderMemo { SIPHeaderMemo(capacity: 0) }
 
-    /// The remembered value of header `name` with these bytes, or the slot to remember it in.
-    mutating func lookUp(_ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+    /// The slot of header `name` with these bytes: holding their value, or where to remember it; nil for a
+    /// value the memo cannot hold (too long, or under an unknown name), which is neither hit nor miss.
+    mutating func lookUp(_ name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> Slot? {
         let found = lookUp(key: name.wellKnownIndex, bytes)
-        // A value the memo cannot hold (too long, or under an unknown name) is neither hit nor miss.
-        if found.value != nil { hits += 1 } else if found.slot != nil { misses += 1 }
+        if let found {
+            if found.isStored { hits += 1 } else { misses += 1 }
+        }
         return found
     }
 
-    /// The remembered head (see `remember(head:_:_:in:)`) of a header `name` value, or the slot to remember it in.
-    mutating func lookUp(head name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+    /// The slot of the head (see `remember(head:_:_:in:)`) of a header `name` value.
+    mutating func lookUp(head name: SIPHeaderName, _ bytes: ArraySlice<UInt8>) -> Slot? {
         let found = lookUp(key: Self.headKey(name), bytes)
-        if found.value != nil { headHits += 1 }
+        if found?.isStored == true { headHits += 1 }
         return found
+    }
+
+    /// The value a slot holds; only for a slot that `isStored`.
+    func value(at slot: Slot) -> SIPMessageParser.ParsedValue {
+        values[slot.index]!
     }
 
     /// Remembers the head of a header `name` value: the value these bytes start with, without its parameters.
@@ -81,9 +93,9 @@ public struct SIPHeaderMemo: Sendable {
         name.wellKnownIndex < 0 ? -1 : name.wellKnownIndex + 1 << 16
     }
 
-    private mutating func lookUp(key nameIndex: Int, _ bytes: ArraySlice<UInt8>) -> (value: SIPMessageParser.ParsedValue?, slot: Slot?) {
+    private func lookUp(key nameIndex: Int, _ bytes: ArraySlice<UInt8>) -> Slot? {
         // Unknown names all have index -1, so they are never remembered rather than told apart.
-        guard mask >= 0, nameIndex >= 0, bytes.count <= Self.maximumValueLength else { return (nil, nil) }
+        guard mask >= 0, nameIndex >= 0, bytes.count <= Self.maximumValueLength else { return nil }
         let (index, isStored) = bytes.withUnsafeBytes { raw in
             let index = Self.hash(raw, nameIndex) & mask
             let isStored = names[index] == nameIndex && keys[index].withUnsafeBytes { key in
@@ -91,10 +103,8 @@ public struct SIPHeaderMemo: Sendable {
             }
             return (index, isStored)
         }
-        if isStored, let value = values[index] {
-            return (value, nil)
-        }
-        return (nil, Slot(index: index))
+        // `store` sets a slot's name, key and value together, so a matching name and key mean a value.
+        return Slot(index: index, isStored: isStored)
     }
 
     /// Remembers what parsing these bytes gave, in the slot `lookUp` returned.

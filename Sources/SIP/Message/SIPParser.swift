@@ -379,11 +379,10 @@ enum SIPMessageParser {
                     seen |= bit
                     guard !invalid.contains(where: { $0.rule == index }) else { continue }
                     do throws(SIPSyntaxError) {
-                        let remembered = rules[index].head != nil
-                            ? memo.lookUp(fields[field].name, fields[field].valueBytes) : (value: nil, slot: nil)
+                        let slot = rules[index].head != nil ? memo.lookUp(fields[field].name, fields[field].valueBytes) : nil
                         let value: ParsedValue
-                        if let known = remembered.value {
-                            value = known
+                        if let slot, slot.isStored {
+                            value = memo.value(at: slot)
                         } else {
                             let headed = if let head = rules[index].head {
                                 try parse(fields[field].valueBytes, head: head, name: fields[field].name, memo: &memo)
@@ -391,7 +390,7 @@ enum SIPMessageParser {
                                 ParsedValue?.none
                             }
                             if let headed { value = headed } else { value = try rules[index].validate(fields[field].valueBytes) }
-                            if let slot = remembered.slot {
+                            if let slot {
                                 memo.remember(value, fields[field].name, fields[field].valueBytes, in: slot)
                             }
                         }
@@ -452,22 +451,26 @@ enum SIPMessageParser {
             headEnd = end
         }
         let headBytes = bytes[..<headEnd]
-        let (known, slot) = memo.lookUp(head: name, headBytes)
+        let slot = memo.lookUp(head: name, headBytes)
         var scanner = ByteScanner(bytes)
-        switch (head, known) {
-        case (.address(let keepsValue), .address(let knownHead)?):
+        // A stored head is of the kind the rule's head remembers, as heads are keyed by header name.
+        let isStored = slot?.isStored == true
+        switch head {
+        case .address(let keepsValue) where isStored:
+            guard case .address(let knownHead) = memo.value(at: slot!) else { fallthrough }
             scanner.index = headEnd
             let address = try SIPAddress(head: knownHead, parametersFrom: &scanner)
             return keepsValue ? .address(address) : ParsedValue.none
-        case (.address(let keepsValue), _):
+        case .address(let keepsValue):
             let scanned = try SIPAddress.scanHead(&scanner)
             if let slot, scanner.index == headEnd { memo.remember(head: .address(scanned), name, headBytes, in: slot) }
             let address = try SIPAddress(head: scanned, parametersFrom: &scanner)
             return keepsValue ? .address(address) : ParsedValue.none
-        case (.via, .via(let knownHead)?):
+        case .via where isStored:
+            guard case .via(let knownHead) = memo.value(at: slot!) else { fallthrough }
             scanner.index = headEnd
             return .via(try Via(head: knownHead, parametersFrom: &scanner))
-        case (.via, _):
+        case .via:
             let scanned = try Via.scanHead(&scanner)
             if let slot, scanner.index == headEnd { memo.remember(head: .via(scanned), name, headBytes, in: slot) }
             return .via(try Via(head: scanned, parametersFrom: &scanner))
