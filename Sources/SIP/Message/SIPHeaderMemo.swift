@@ -31,7 +31,9 @@ public struct SIPHeaderMemo: Sendable {
     // (retaining its strings) only when it is found.
     private var names: [Int]
     private var keys: [[UInt8]]
-    private var values: [SIPMessageParser.ParsedValue?]
+    /// An empty slot's name is `Int.min`, which no look-up matches, so its value is never read: `.none`
+    /// stands in, as an optional would be replaced through generic value witnesses on every store.
+    private var values: [SIPMessageParser.ParsedValue]
     private let mask: Int
     /// Look-ups answered from the memo.
     public private(set) var hits = 0
@@ -54,7 +56,7 @@ public struct SIPHeaderMemo: Sendable {
         let size = capacity <= 0 ? 0 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
         names = Array(repeating: Int.min, count: size)
         keys = Array(repeating: [], count: size)
-        values = Array(repeating: nil, count: size)
+        values = Array(repeating: .none, count: size)
         mask = size - 1
     }
 
@@ -80,7 +82,7 @@ public struct SIPHeaderMemo: Sendable {
 
     /// The value a slot holds; only for a slot that `isStored`.
     func value(at slot: Slot) -> SIPMessageParser.ParsedValue {
-        values[slot.index]!
+        values[slot.index]
     }
 
     /// Remembers the head of a header `name` value: the value these bytes start with, without its parameters.

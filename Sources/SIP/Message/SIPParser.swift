@@ -384,12 +384,13 @@ enum SIPMessageParser {
                         if let slot, slot.isStored {
                             value = memo.value(at: slot)
                         } else {
-                            let headed = if let head = rules[index].head {
-                                try parse(fields[field].valueBytes, head: head, name: fields[field].name, memo: &memo)
+                            if let head = rules[index].head {
+                                value = try parse(
+                                    fields[field].valueBytes, head: head, name: fields[field].name, memo: &memo,
+                                    whole: rules[index].validate)
                             } else {
-                                ParsedValue?.none
+                                value = try rules[index].validate(fields[field].valueBytes)
                             }
-                            if let headed { value = headed } else { value = try rules[index].validate(fields[field].valueBytes) }
                             if let slot {
                                 memo.remember(value, fields[field].name, fields[field].valueBytes, in: slot)
                             }
@@ -428,8 +429,9 @@ enum SIPMessageParser {
     }
 
     /// Parses a value of a rule with a `head`, taking the head from the memo when its bytes were seen
-    /// before and remembering it otherwise; nil when the value cannot have a head of that kind (a Contact
-    /// of `*`, an address without `>`), for the rule to parse it whole.
+    /// before and remembering it otherwise; a value that cannot have a head of that kind (a Contact of `*`,
+    /// an address without `>`) is parsed `whole` by the rule. Never an optional: one is destroyed through
+    /// generic value witnesses.
     ///
     /// The result, and any error, is exactly what the rule gives. A head is remembered only when the scan
     /// ended exactly where the bytes are cut: after the first `>` of an address, before the whitespace and
@@ -437,13 +439,14 @@ enum SIPMessageParser {
     /// bracket search stops at the first `<`; a Via's sent-by only looks past its end for a `:`, which
     /// cannot follow there), so any value that starts with them scans the same way to the same place.
     private static func parse(
-        _ bytes: ArraySlice<UInt8>, head: Rule.Head, name: SIPHeaderName, memo: inout SIPHeaderMemo
-    ) throws(SIPSyntaxError) -> ParsedValue? {
+        _ bytes: ArraySlice<UInt8>, head: Rule.Head, name: SIPHeaderName, memo: inout SIPHeaderMemo,
+        whole: (ArraySlice<UInt8>) throws(SIPSyntaxError) -> ParsedValue
+    ) throws(SIPSyntaxError) -> ParsedValue {
         // Where the head would end (sent-by holds no `;`).
         let headEnd: Int
         switch head {
         case .address:
-            guard let closing = bytes.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+            guard let closing = bytes.firstIndex(of: UInt8(ascii: ">")) else { return try whole(bytes) }
             headEnd = closing + 1
         case .via:
             var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
