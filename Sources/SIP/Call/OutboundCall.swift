@@ -307,6 +307,9 @@ public struct OutboundCall: Sendable {
     private var nonInviteTransactions: [NonInviteClientTransaction] = [] {
         didSet { refreshAwaitingResponses() }
     }
+    /// The list transactions append their actions to, kept between steps and emptied after each, so that a
+    /// call allocates one rather than one for every request sent, response and timer.
+    private var transactionActions: [ClientTransactionAction] = []
     private var ack: SIPRequest?
     /// The credentials the current INVITE carries, which its ACK repeats (RFC 3261 §13.2.2.4).
     private var inviteAuthorization: SIPHeaders.Field?
@@ -393,11 +396,13 @@ public struct OutboundCall: Sendable {
         guard let key = ClientTransactionKey(response: response) else { return }
         if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
             // The lookup matched the response's key (RFC 3261 §17.1.3); do not parse Via and CSeq again.
-            let transactionActions = inviteTransactions[index].receiveMatched(response)
-            perform(transactionActions, for: key, at: now, into: &actions)
+            var reported = takeTransactionActions()
+            inviteTransactions[index].receiveMatched(response, into: &reported)
+            perform(consume reported, for: key, at: now, into: &actions)
         } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
-            let transactionActions = nonInviteTransactions[index].receiveMatched(response)
-            perform(transactionActions, for: key, at: now, into: &actions)
+            var reported = takeTransactionActions()
+            nonInviteTransactions[index].receiveMatched(response, into: &reported)
+            perform(consume reported, for: key, at: now, into: &actions)
         } else if response.isSuccess, key.method == .invite {
             handleStraySuccess(response, at: now, into: &actions)
         }
@@ -445,9 +450,13 @@ public struct OutboundCall: Sendable {
         switch timer {
         case .transaction(let key, let kind):
             if let index = inviteTransactions.firstIndex(where: { $0.key == key }) {
-                perform(inviteTransactions[index].timerFired(kind), for: key, at: now, into: &actions)
+                var reported = takeTransactionActions()
+                inviteTransactions[index].timerFired(kind, into: &reported)
+                perform(consume reported, for: key, at: now, into: &actions)
             } else if let index = nonInviteTransactions.firstIndex(where: { $0.key == key }) {
-                perform(nonInviteTransactions[index].timerFired(kind), for: key, at: now, into: &actions)
+                var reported = takeTransactionActions()
+                nonInviteTransactions[index].timerFired(kind, into: &reported)
+                perform(consume reported, for: key, at: now, into: &actions)
             }
         case .cancelGuard where state == .cancelling:
             // RFC 3261 §9.1: no final response 64*T1 after CANCEL; consider the INVITE cancelled.
@@ -507,18 +516,33 @@ public struct OutboundCall: Sendable {
     /// The transport failed to deliver the INVITE, appending the actions to `actions`.
     public mutating func transportFailed(at now: ContinuousClock.Instant, into actions: inout [CallAction]) {
         guard let index = inviteTransactions.firstIndex(where: { $0.key == currentInviteKey }) else { return }
-        perform(inviteTransactions[index].transportFailed(), for: currentInviteKey, at: now, into: &actions)
+        var reported = takeTransactionActions()
+        inviteTransactions[index].transportFailed(into: &reported)
+        perform(consume reported, for: currentInviteKey, at: now, into: &actions)
         finishIfDone(into: &actions)
     }
 
     // MARK: Transactions
 
+    /// Takes the kept list for one transaction step's actions; `perform(_:for:at:into:)` gives it back.
+    /// A step that starts while another's list is out (a CANCEL sent on a provisional response) gets a new one.
+    private mutating func takeTransactionActions() -> [ClientTransactionAction] {
+        var list: [ClientTransactionAction] = []
+        swap(&list, &transactionActions)
+        return list
+    }
+
+    /// Performs what one transaction step reported, then keeps its list, emptied, for the next step.
     private mutating func perform(
-        _ transactionActions: [ClientTransactionAction], for key: ClientTransactionKey, at now: ContinuousClock.Instant,
+        _ reported: consuming [ClientTransactionAction], for key: ClientTransactionKey, at now: ContinuousClock.Instant,
         into actions: inout [CallAction]
     ) {
-        for action in transactionActions {
-            switch action {
+        defer {
+            reported.removeAll(keepingCapacity: true)
+            transactionActions = reported
+        }
+        for index in reported.indices {
+            switch reported[index] {
             case .send(let request):
                 actions.append(.send(.request(request)))
             case .startTimer(let timer, let duration):
@@ -631,12 +655,13 @@ public struct OutboundCall: Sendable {
             guard let transaction = inviteTransactions.first(where: { $0.key == currentInviteKey }) else { return }
             let cancel = transaction.makeCancel()
             let key = ClientTransactionKey(branch: transaction.key.branch, method: .cancel)
-            let (cancelTransaction, transactionActions) = NonInviteClientTransaction.start(
-                cancel, key: key, isReliable: isReliable, timers: configuration.timers)
+            var reported = takeTransactionActions()
+            let cancelTransaction = NonInviteClientTransaction.start(
+                cancel, key: key, isReliable: isReliable, timers: configuration.timers, into: &reported)
             nonInviteTransactions.append(cancelTransaction)
             cancelSent = true
             state = .cancelling
-            perform(transactionActions, for: key, at: now, into: &actions)
+            perform(consume reported, for: key, at: now, into: &actions)
             actions.append(.startTimer(.cancelGuard, after: configuration.timers.transactionTimeout))
         case .cancelling, .confirmed, .ended:
             break
@@ -647,10 +672,11 @@ public struct OutboundCall: Sendable {
         let via = newVia()
         let bye = dialog.makeRequest(.bye, viaText: via.text)
         let key = ClientTransactionKey(branch: via.branch, method: .bye)
-        let (transaction, transactionActions) = NonInviteClientTransaction.start(
-            bye, key: key, isReliable: isReliable, timers: configuration.timers)
+        var reported = takeTransactionActions()
+        let transaction = NonInviteClientTransaction.start(
+            bye, key: key, isReliable: isReliable, timers: configuration.timers, into: &reported)
         nonInviteTransactions.append(transaction)
-        perform(transactionActions, for: key, at: now, into: &actions)
+        perform(consume reported, for: key, at: now, into: &actions)
     }
 
     /// Retries the INVITE with digest credentials (RFC 3261 §22.2); false when there is nothing to answer
@@ -692,11 +718,12 @@ public struct OutboundCall: Sendable {
         fields.credentials = []
         fields.routes = configuration.inviteRoutes
         let echo = InviteClientTransaction.Echo(uri: configuration.requestURI, uriText: configuration.requestURIText, fields: fields)
-        let (transaction, transactionActions) = InviteClientTransaction.start(
+        var reported = takeTransactionActions()
+        let transaction = InviteClientTransaction.start(
             invite, key: key, sequenceNumber: inviteSequenceNumber, isReliable: isReliable, timers: configuration.timers,
-            echo: echo)
+            echo: echo, into: &reported)
         inviteTransactions.append(transaction)
-        perform(transactionActions, for: key, at: now, into: &actions)
+        perform(consume reported, for: key, at: now, into: &actions)
     }
 
     /// A Via for a request we send: its branch and its header text.

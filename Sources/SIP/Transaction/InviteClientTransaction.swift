@@ -68,23 +68,26 @@ public struct InviteClientTransaction: Hashable, Sendable {
         guard invite.method == .invite else { throw .wrongMethod(invite.method) }
         guard let key = ClientTransactionKey(request: invite) else { throw .missingBranch }
         guard let cseq = invite.cseq else { throw .missingCSeq }
-        return start(invite, key: key, sequenceNumber: cseq.sequenceNumber, isReliable: isReliable, timers: timers)
+        var actions: [ClientTransactionAction] = []
+        let transaction = start(
+            invite, key: key, sequenceNumber: cseq.sequenceNumber, isReliable: isReliable, timers: timers, into: &actions)
+        return (transaction, actions)
     }
 
     /// Starts a transaction for an INVITE whose branch and CSeq the caller built itself, and whose
-    /// values for CANCEL and ACK it may pass as `echo`.
+    /// values for CANCEL and ACK it may pass as `echo`; appends the actions to `actions`.
     static func start(
         _ invite: SIPRequest, key: ClientTransactionKey, sequenceNumber: UInt32, isReliable: Bool, timers: TransactionTimers,
-        echo: Echo? = nil
-    ) -> (transaction: InviteClientTransaction, actions: [ClientTransactionAction]) {
+        echo: Echo? = nil, into actions: inout [ClientTransactionAction]
+    ) -> InviteClientTransaction {
         let transaction = InviteClientTransaction(
             request: invite, key: key, sequenceNumber: sequenceNumber, isReliable: isReliable, timers: timers, echo: echo)
-        var actions: [ClientTransactionAction] = [.send(invite)]
+        actions.append(.send(invite))
         if !isReliable {
             actions.append(.startTimer(.a, after: timers.t1))  // RFC 3261 §17.1.1.2 Timer A = T1
         }
         actions.append(.startTimer(.b, after: timers.transactionTimeout))  // RFC 3261 §17.1.1.2 Timer B = 64*T1
-        return (transaction, actions)
+        return transaction
     }
 
     /// Whether `response` belongs to this transaction (RFC 3261 §17.1.3).
@@ -95,29 +98,29 @@ public struct InviteClientTransaction: Hashable, Sendable {
     /// Feeds a response; responses of other transactions are ignored.
     public mutating func receive(_ response: SIPResponse) -> [ClientTransactionAction] {
         guard matches(response) else { return [] }
-        return receiveMatched(response)
+        var actions: [ClientTransactionAction] = []
+        receiveMatched(response, into: &actions)
+        return actions
     }
 
-    /// Feeds a response whose key the caller has already matched against `key`.
-    mutating func receiveMatched(_ response: SIPResponse) -> [ClientTransactionAction] {
+    /// Feeds a response whose key the caller has already matched against `key`, appending the actions.
+    mutating func receiveMatched(_ response: SIPResponse, into actions: inout [ClientTransactionAction]) {
         switch (state, response.statusCode) {
         case (.calling, 100...199):
             // RFC 3261 §17.1.1.2: a provisional response stops retransmissions; Timer B only applies in Calling.
             state = .proceeding
-            var actions = stoppingCallingTimers(thenRoomFor: 1)
+            appendStoppingCallingTimers(to: &actions)
             actions.append(.deliver(response))
-            return actions
         case (.proceeding, 100...199):
-            return [.deliver(response)]
+            actions.append(.deliver(response))
         case (.calling, 200...299), (.proceeding, 200...299):
             // RFC 3261 §17.1.1.2: a 2xx goes to the TU, which ACKs it; the transaction terminates.
-            var actions = state == .calling ? stoppingCallingTimers(thenRoomFor: 2) : []
+            if state == .calling { appendStoppingCallingTimers(to: &actions) }
             state = .terminated
             actions.append(.deliver(response))
             actions.append(.terminated)
-            return actions
         case (.calling, 300...699), (.proceeding, 300...699):
-            var actions = state == .calling ? stoppingCallingTimers(thenRoomFor: 3) : []
+            if state == .calling { appendStoppingCallingTimers(to: &actions) }
             let ack = makeACK(for: response)
             self.ack = ack
             actions.append(.send(ack))
@@ -130,53 +133,70 @@ public struct InviteClientTransaction: Hashable, Sendable {
                 state = .completed
                 actions.append(.startTimer(.d, after: timers.timerD))
             }
-            return actions
         case (.completed, 300...699):
             // RFC 3261 §17.1.1.2: retransmitted final responses are absorbed and re-ACKed.
-            return ack.map { [.send($0)] } ?? []
+            if let ack { actions.append(.send(ack)) }
         default:
-            return []
+            break
         }
     }
 
     /// Feeds a fired timer; timers that no longer apply are ignored.
     public mutating func timerFired(_ timer: TransactionTimer) -> [ClientTransactionAction] {
+        var actions: [ClientTransactionAction] = []
+        timerFired(timer, into: &actions)
+        return actions
+    }
+
+    /// Feeds a fired timer, appending the actions to `actions`.
+    mutating func timerFired(_ timer: TransactionTimer, into actions: inout [ClientTransactionAction]) {
         switch (timer, state) {
         case (.a, .calling) where !isReliable:
             // RFC 3261 §17.1.1.2 Timer A: retransmit and double the interval.
             timerAInterval = timerAInterval * 2
-            return [.send(request), .startTimer(.a, after: timerAInterval)]
+            actions.append(.send(request))
+            actions.append(.startTimer(.a, after: timerAInterval))
         case (.b, .calling):
             // RFC 3261 §17.1.1.2 Timer B: no response at all within 64*T1.
-            let stop: [ClientTransactionAction] = isReliable ? [] : [.cancelTimer(.a)]
+            if !isReliable { actions.append(.cancelTimer(.a)) }
             state = .terminated
-            return stop + [.timeout, .terminated]
+            actions.append(.timeout)
+            actions.append(.terminated)
         case (.d, .completed):
             // RFC 3261 §17.1.1.2 Timer D: stop absorbing response retransmissions.
             state = .terminated
-            return [.terminated]
+            actions.append(.terminated)
         default:
-            return []
+            break
         }
     }
 
     /// Reports a fatal transport error for this transaction's messages (RFC 3261 §17.1.1.2).
     public mutating func transportFailed() -> [ClientTransactionAction] {
+        var actions: [ClientTransactionAction] = []
+        transportFailed(into: &actions)
+        return actions
+    }
+
+    /// Reports a fatal transport error, appending the actions to `actions`.
+    mutating func transportFailed(into actions: inout [ClientTransactionAction]) {
         switch state {
         case .calling:
             state = .terminated
-            var actions = stoppingCallingTimers(thenRoomFor: 2)
+            appendStoppingCallingTimers(to: &actions)
             actions.append(.transportFailure)
             actions.append(.terminated)
-            return actions
         case .proceeding:
             state = .terminated
-            return [.transportFailure, .terminated]
+            actions.append(.transportFailure)
+            actions.append(.terminated)
         case .completed:
             state = .terminated
-            return [.cancelTimer(.d), .transportFailure, .terminated]
+            actions.append(.cancelTimer(.d))
+            actions.append(.transportFailure)
+            actions.append(.terminated)
         case .terminated:
-            return []
+            break
         }
     }
 
@@ -216,13 +236,9 @@ public struct InviteClientTransaction: Hashable, Sendable {
         return headers
     }
 
-    /// The actions that stop Timers A and B, in a list with room for `count` more: one allocation per
-    /// response rather than one per list joined.
-    private func stoppingCallingTimers(thenRoomFor count: Int) -> [ClientTransactionAction] {
-        var actions: [ClientTransactionAction] = []
-        actions.reserveCapacity(count + 2)
+    /// Appends the actions that stop Timers A and B.
+    private func appendStoppingCallingTimers(to actions: inout [ClientTransactionAction]) {
         if !isReliable { actions.append(.cancelTimer(.a)) }
         actions.append(.cancelTimer(.b))
-        return actions
     }
 }

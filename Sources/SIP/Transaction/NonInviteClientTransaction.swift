@@ -32,20 +32,24 @@ public struct NonInviteClientTransaction: Hashable, Sendable {
     ) throws(TransactionError) -> (transaction: NonInviteClientTransaction, actions: [ClientTransactionAction]) {
         guard request.method != .invite, request.method != .ack else { throw .wrongMethod(request.method) }
         guard let key = ClientTransactionKey(request: request) else { throw .missingBranch }
-        return start(request, key: key, isReliable: isReliable, timers: timers)
+        var actions: [ClientTransactionAction] = []
+        let transaction = start(request, key: key, isReliable: isReliable, timers: timers, into: &actions)
+        return (transaction, actions)
     }
 
-    /// Starts a transaction for a request whose branch the caller built itself.
+    /// Starts a transaction for a request whose branch the caller built itself, appending the actions to
+    /// `actions`.
     static func start(
-        _ request: SIPRequest, key: ClientTransactionKey, isReliable: Bool, timers: TransactionTimers
-    ) -> (transaction: NonInviteClientTransaction, actions: [ClientTransactionAction]) {
+        _ request: SIPRequest, key: ClientTransactionKey, isReliable: Bool, timers: TransactionTimers,
+        into actions: inout [ClientTransactionAction]
+    ) -> NonInviteClientTransaction {
         let transaction = NonInviteClientTransaction(request: request, key: key, isReliable: isReliable, timers: timers)
-        var actions: [ClientTransactionAction] = [.send(request)]
+        actions.append(.send(request))
         actions.append(.startTimer(.f, after: timers.transactionTimeout))  // RFC 3261 §17.1.2.2 Timer F = 64*T1
         if !isReliable {
             actions.append(.startTimer(.e, after: timers.t1))  // RFC 3261 §17.1.2.2 Timer E = T1
         }
-        return (transaction, actions)
+        return transaction
     }
 
     /// Whether `response` belongs to this transaction (RFC 3261 §17.1.3).
@@ -56,20 +60,20 @@ public struct NonInviteClientTransaction: Hashable, Sendable {
     /// Feeds a response; responses of other transactions are ignored.
     public mutating func receive(_ response: SIPResponse) -> [ClientTransactionAction] {
         guard matches(response) else { return [] }
-        return receiveMatched(response)
+        var actions: [ClientTransactionAction] = []
+        receiveMatched(response, into: &actions)
+        return actions
     }
 
-    /// Feeds a response whose key the caller has already matched against `key`.
-    mutating func receiveMatched(_ response: SIPResponse) -> [ClientTransactionAction] {
+    /// Feeds a response whose key the caller has already matched against `key`, appending the actions.
+    mutating func receiveMatched(_ response: SIPResponse, into actions: inout [ClientTransactionAction]) {
         switch (state, response.statusCode) {
         case (.trying, 100...199):
             state = .proceeding
-            return [.deliver(response)]
+            actions.append(.deliver(response))
         case (.proceeding, 100...199):
-            return [.deliver(response)]
+            actions.append(.deliver(response))
         case (.trying, 200...699), (.proceeding, 200...699):
-            var actions: [ClientTransactionAction] = []
-            actions.reserveCapacity(4)
             if !isReliable { actions.append(.cancelTimer(.e)) }
             actions.append(.cancelTimer(.f))
             actions.append(.deliver(response))
@@ -81,47 +85,68 @@ public struct NonInviteClientTransaction: Hashable, Sendable {
                 state = .completed
                 actions.append(.startTimer(.k, after: timers.t4))
             }
-            return actions
         default:
             // RFC 3261 §17.1.2.2: in Completed, retransmitted responses are absorbed.
-            return []
+            break
         }
     }
 
     /// Feeds a fired timer; timers that no longer apply are ignored.
     public mutating func timerFired(_ timer: TransactionTimer) -> [ClientTransactionAction] {
+        var actions: [ClientTransactionAction] = []
+        timerFired(timer, into: &actions)
+        return actions
+    }
+
+    /// Feeds a fired timer, appending the actions to `actions`.
+    mutating func timerFired(_ timer: TransactionTimer, into actions: inout [ClientTransactionAction]) {
         switch (timer, state) {
         case (.e, .trying) where !isReliable:
             // RFC 3261 §17.1.2.2 Timer E: retransmit, doubling up to T2.
             timerEInterval = min(timerEInterval * 2, timers.t2)
-            return [.send(request), .startTimer(.e, after: timerEInterval)]
+            actions.append(.send(request))
+            actions.append(.startTimer(.e, after: timerEInterval))
         case (.e, .proceeding) where !isReliable:
             // RFC 3261 §17.1.2.2: in Proceeding, retransmit every T2.
             timerEInterval = timers.t2
-            return [.send(request), .startTimer(.e, after: timerEInterval)]
+            actions.append(.send(request))
+            actions.append(.startTimer(.e, after: timerEInterval))
         case (.f, .trying), (.f, .proceeding):
             // RFC 3261 §17.1.2.2 Timer F: no final response within 64*T1.
             state = .terminated
-            return (isReliable ? [] : [.cancelTimer(.e)]) + [.timeout, .terminated]
+            if !isReliable { actions.append(.cancelTimer(.e)) }
+            actions.append(.timeout)
+            actions.append(.terminated)
         case (.k, .completed):
             state = .terminated
-            return [.terminated]
+            actions.append(.terminated)
         default:
-            return []
+            break
         }
     }
 
     /// Reports a fatal transport error (RFC 3261 §17.1.2.2).
     public mutating func transportFailed() -> [ClientTransactionAction] {
+        var actions: [ClientTransactionAction] = []
+        transportFailed(into: &actions)
+        return actions
+    }
+
+    /// Reports a fatal transport error, appending the actions to `actions`.
+    mutating func transportFailed(into actions: inout [ClientTransactionAction]) {
         switch state {
         case .trying, .proceeding:
             state = .terminated
-            return (isReliable ? [] : [.cancelTimer(.e)]) + [.cancelTimer(.f), .transportFailure, .terminated]
+            if !isReliable { actions.append(.cancelTimer(.e)) }
+            actions.append(.cancelTimer(.f))
+            actions.append(.transportFailure)
+            actions.append(.terminated)
         case .completed:
             state = .terminated
-            return [.cancelTimer(.k), .terminated]
+            actions.append(.cancelTimer(.k))
+            actions.append(.terminated)
         case .terminated:
-            return []
+            break
         }
     }
 }

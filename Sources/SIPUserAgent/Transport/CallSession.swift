@@ -128,7 +128,7 @@ final class CallSession: SessionOwner {
         let actions = pendingStart
         pendingStart = []
         perform(actions, replyTo: nil, at: now)
-        core.recycle(actions)
+        core.recycle(consume actions)
     }
 
     /// Feeds one event to the call with an action list the core lends, performs the actions and gives the
@@ -137,7 +137,7 @@ final class CallSession: SessionOwner {
         var actions = core.borrowActionList()
         event(&call, &actions)
         perform(actions, replyTo: replyTo, at: now)
-        core.recycle(actions)
+        core.recycle(consume actions)
     }
 
     func receive(_ message: SIPMessage, from address: SocketAddress, at now: ContinuousClock.Instant) {
