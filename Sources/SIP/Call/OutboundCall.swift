@@ -529,6 +529,8 @@ public struct OutboundCall: Sendable {
     private mutating func takeTransactionActions() -> [ClientTransactionAction] {
         var list: [ClientTransactionAction] = []
         swap(&list, &transactionActions)
+        // Room for the longest step (a final response in Calling: five actions), so the list never grows.
+        if list.capacity == 0 { list.reserveCapacity(6) }
         return list
     }
 
