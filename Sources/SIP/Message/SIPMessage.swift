@@ -17,18 +17,30 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         var uriText: String?
     }
 
-    /// A request written as bytes, and how to build its parts.
+    /// A request written as bytes, and what it was written from, to build its parts (see `model()`).
+    /// The values are kept here rather than captured by a closure, which would be a second allocation
+    /// for every request a call sends.
     final class Written: Sendable {
         let method: SIPMethod
         /// The request in canonical wire form.
         let bytes: [UInt8]
-        /// Builds the request field by field; it serializes to `bytes`.
-        let model: @Sendable () -> SIPRequest
+        let uri: AnyURI
+        let uriText: String
+        let fields: RequestFields
+        let trailerFields: SIPHeaders
+        let body: [UInt8]
 
-        init(method: SIPMethod, bytes: [UInt8], model: @escaping @Sendable () -> SIPRequest) {
+        init(
+            method: SIPMethod, bytes: [UInt8], uri: AnyURI, uriText: String, fields: RequestFields,
+            trailerFields: SIPHeaders, body: [UInt8]
+        ) {
             self.method = method
             self.bytes = bytes
-            self.model = model
+            self.uri = uri
+            self.uriText = uriText
+            self.fields = fields
+            self.trailerFields = trailerFields
+            self.body = body
         }
     }
 
@@ -119,10 +131,10 @@ public struct SIPRequest: Hashable, Sendable, SIPMessageProtocol {
         parts = CopyOnWrite(Parts(method: method, uri: uri, headers: headers, body: body, parsedHeaders: nil, uriText: uriText))
     }
 
-    /// Creates a request from its wire form, `bytes`, which `model().serialized()` must equal.
-    init(method: SIPMethod, written bytes: [UInt8], model: @escaping @Sendable () -> SIPRequest) {
+    /// Creates a request from its wire form, which `written.model().serialized()` must equal.
+    init(written: Written) {
         parts = Self.placeholder
-        written = Written(method: method, bytes: bytes, model: model)
+        self.written = written
     }
 
     /// Requests are equal when their method, URI, headers and body are.

@@ -42,12 +42,18 @@ extension SIPRequest {
         fields.forEach { name, value in SIPSerializer.appendField(name, value, to: &bytes) }
         bytes.append(contentsOf: trailer)
         SIPSerializer.appendBody(body, to: &bytes)
-        return SIPRequest(method: method, written: bytes) {
-            var headers = SIPHeaders()
-            headers.reserveCapacity(10 + fields.routes.count + fields.credentials.count + trailerFields.count)
-            fields.forEach { name, value in headers.append(name, value) }
-            for field in trailerFields { headers.appendElement(field) }
-            return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers, body: body)
-        }
+        return SIPRequest(written: Written(
+            method: method, bytes: bytes, uri: uri, uriText: uriText, fields: fields, trailerFields: trailerFields, body: body))
+    }
+}
+
+extension SIPRequest.Written {
+    /// Builds the request field by field; it serializes to `bytes`.
+    func model() -> SIPRequest {
+        var headers = SIPHeaders()
+        headers.reserveCapacity(10 + fields.routes.count + fields.credentials.count + trailerFields.count)
+        fields.forEach { name, value in headers.append(name, value) }
+        for field in trailerFields { headers.appendElement(field) }
+        return SIPRequest(method: method, uri: uri, uriText: uriText, headers: headers, body: body)
     }
 }
