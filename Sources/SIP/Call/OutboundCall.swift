@@ -779,6 +779,9 @@ public struct OutboundCall: Sendable {
     }
 
     private mutating func finishIfDone(into actions: inout [CallAction]) {
+        // An ended call that awaits no response lingers for seconds (Timer K, Timer D, the BYE window) and
+        // steps rarely until then: it lets its kept list go rather than hold it for the linger.
+        if state == .ended, !isAwaitingResponses, transactionActions.capacity > 0 { transactionActions = [] }
         guard state == .ended, !didFinish, !isLingering, inviteTransactions.isEmpty, nonInviteTransactions.isEmpty else {
             return
         }
