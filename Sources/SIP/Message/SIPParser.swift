@@ -456,24 +456,23 @@ enum SIPMessageParser {
         let headBytes = bytes[..<headEnd]
         let slot = memo.lookUp(head: name, headBytes)
         var scanner = ByteScanner(bytes)
-        // A stored head is of the kind the rule's head remembers, as heads are keyed by header name.
-        let isStored = slot?.isStored == true
         switch head {
-        case .address(let keepsValue) where isStored:
-            guard case .address(let knownHead) = memo.value(at: slot!) else { fallthrough }
-            scanner.index = headEnd
-            let address = try SIPAddress(head: knownHead, parametersFrom: &scanner)
-            return keepsValue ? .address(address) : ParsedValue.none
         case .address(let keepsValue):
-            let scanned = try SIPAddress.scanHead(&scanner)
-            if let slot, scanner.index == headEnd { memo.remember(head: .address(scanned), name, headBytes, in: slot) }
-            let address = try SIPAddress(head: scanned, parametersFrom: &scanner)
+            let address: SIPAddress
+            if let slot, slot.isStored, case .address(let knownHead) = memo.value(at: slot) {
+                scanner.index = headEnd
+                address = try SIPAddress(head: knownHead, parametersFrom: &scanner)
+            } else {
+                let scanned = try SIPAddress.scanHead(&scanner)
+                if let slot, scanner.index == headEnd { memo.remember(head: .address(scanned), name, headBytes, in: slot) }
+                address = try SIPAddress(head: scanned, parametersFrom: &scanner)
+            }
             return keepsValue ? .address(address) : ParsedValue.none
-        case .via where isStored:
-            guard case .via(let knownHead) = memo.value(at: slot!) else { fallthrough }
-            scanner.index = headEnd
-            return .via(try Via(head: knownHead, parametersFrom: &scanner))
         case .via:
+            if let slot, slot.isStored, case .via(let knownHead) = memo.value(at: slot) {
+                scanner.index = headEnd
+                return .via(try Via(head: knownHead, parametersFrom: &scanner))
+            }
             let scanned = try Via.scanHead(&scanner)
             if let slot, scanner.index == headEnd { memo.remember(head: .via(scanned), name, headBytes, in: slot) }
             return .via(try Via(head: scanned, parametersFrom: &scanner))
