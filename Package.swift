@@ -107,7 +107,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "sip-load",
-            dependencies: ["SIPUserAgent", "SIP", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SIPUserAgent", "SIP", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "SIPFuzz",

@@ -6,7 +6,9 @@ import SIPUserAgent
 /// `sip-load`: short answered calls against a UAS at a target rate; prints one `key=value` line.
 ///
 ///     sip-load --target sip:127.0.0.1:5060 --rate 1000 --duration 10 [--max-in-flight 20000] [--agents N]
-///              [--talk-ms 0] [--drain 10] [--host 127.0.0.1]
+///              [--talk-ms 0] [--drain 10] [--host 127.0.0.1] [--floor 1]
+///
+/// `--floor 1` places the same calls without waihu's SIP stack, on one event loop (see `TransportFloor`).
 ///
 /// Exits 0 when every attempted call succeeded and at least 99% of the planned calls were attempted.
 @main
@@ -30,6 +32,18 @@ struct SIPLoad {
             talkTime: .milliseconds(arguments["talk-ms"].flatMap(Int.init) ?? 0),
             drainTimeout: .seconds(arguments["drain"].flatMap(Int.init) ?? 10),
             host: arguments["host"] ?? "127.0.0.1")
+        if arguments["floor"] == "1" {
+            do {
+                let report = try await TransportFloor.run(
+                    host: plan.host, targetHost: target.host, targetPort: target.port ?? 5060, callsPerSecond: rate,
+                    duration: Double(plan.duration.components.seconds) + Double(plan.duration.components.attoseconds) / 1e18,
+                    drain: Double(plan.drainTimeout.components.seconds))
+                print(report)
+                exit(report.succeeded == report.planned ? 0 : 1)
+            } catch {
+                fail("floor run failed: \(error)")
+            }
+        }
         var logger = Logger(label: "sip-load")
         logger.logLevel = .warning
         do {
