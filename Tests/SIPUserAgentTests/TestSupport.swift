@@ -16,6 +16,7 @@ enum TestError: Error, CustomStringConvertible {
     case sippMissing(String)
     case scenarioMissing(String)
     case sippNotReady(port: Int)
+    case sippExitedAtStart(String, status: Int32, attempts: Int)
     case sippTimedOut(String)
     case timedOut(String)
 
@@ -24,6 +25,8 @@ enum TestError: Error, CustomStringConvertible {
         case .sippMissing(let path): "sipp is not at \(path); install it (apt-get install sip-tester) or set SIPP to its path"
         case .scenarioMissing(let name): "scenario \(name).xml is not in the test bundle"
         case .sippNotReady(let port): "sipp did not bind 127.0.0.1:\(port)"
+        case .sippExitedAtStart(let scenario, let status, let attempts):
+            "sipp \(scenario) exited with status \(status) before binding its port, \(attempts) times (SIP_TEST_KEEP=1 keeps its error log)"
         case .sippTimedOut(let scenario): "sipp \(scenario) did not finish in time"
         case .timedOut(let what): "timed out waiting for \(what)"
         }
@@ -44,12 +47,23 @@ func freeUDPPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Whether some socket is bound to UDP `port` (read from /proc/net/udp, so nothing is sent to it).
-func isUDPPortBound(_ port: Int) -> Bool {
+/// Whether process `pid` has a socket bound to UDP `port`. /proc/net/udp gives the inode of the socket
+/// bound there (nothing is sent to it) and the process's descriptors name their sockets by inode, so a
+/// socket another process bound to the port, between `freeUDPPort()` and the child's bind, does not count.
+func isUDPPort(_ port: Int, boundBy pid: Int32) -> Bool {
     guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
     let suffix = String(format: ":%04X", port)
-    return table.split(separator: "\n").dropFirst().contains { line in
-        line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first?.hasSuffix(suffix) ?? false
+    // Columns: sl, local_address, rem_address, st, tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, inode…
+    let sockets = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count > 9, fields[1].hasSuffix(suffix) else { return nil }
+        return "socket:[\(fields[9])]"
+    })
+    guard !sockets.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else {
+        return false
+    }
+    return descriptors.contains { descriptor in
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")).map(sockets.contains) ?? false
     }
 }
 
@@ -83,8 +97,6 @@ final class Sipp: Sendable {
             throw TestError.scenarioMissing(scenario)
         }
         self.scenario = scenario
-        port = try freeUDPPort()
-        let mediaPort = try freeUDPPort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString)")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -97,7 +109,7 @@ final class Sipp: Sendable {
         let rendered = directory.appendingPathComponent("\(scenario).xml")
         try text.write(to: rendered, atomically: true, encoding: .utf8)
         var arguments = [
-            "-sf", rendered.path, "-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort),
+            "-sf", rendered.path, "-i", "127.0.0.1",
             "-m", String(calls), "-nostdin", "-trace_msg", "-message_file", messageFile.path,
             "-trace_err", "-error_file", directory.appendingPathComponent("errors.log").path,
             // A bound on the whole run, so a sipp left behind by a crashed test still exits.
@@ -107,25 +119,43 @@ final class Sipp: Sendable {
             arguments += ["-set", name, value]
         }
         arguments += extraArguments
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exitCode = NIOLockedValueBox<Int32?>(nil)
-        self.exitCode = exitCode
-        process.terminationHandler = { process in
-            exitCode.withLockedValue { $0 = process.terminationStatus }
-        }
-        try process.run()
-        let port = self.port
-        do {
-            try await waitUntil("sipp \(scenario) to bind \(port)") { isUDPPortBound(port) || exitCode.withLockedValue { $0 } != nil }
-        } catch {
-            terminate()
-            throw TestError.sippNotReady(port: port)
+        // Another test's socket can take a port between `freeUDPPort()` and sipp's bind; sipp then exits,
+        // and a call sent to that port meets the wrong socket. Such a start is tried again on new ports.
+        var attempt = 1
+        while true {
+            let port = try freeUDPPort()
+            let mediaPort = try freeUDPPort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments + ["-p", String(port), "-mp", String(mediaPort)]
+            process.currentDirectoryURL = directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            let exitCode = NIOLockedValueBox<Int32?>(nil)
+            process.terminationHandler = { process in
+                exitCode.withLockedValue { $0 = process.terminationStatus }
+            }
+            try process.run()
+            let pid = process.processIdentifier
+            do {
+                try await waitUntil("sipp \(scenario) to bind \(port)") {
+                    isUDPPort(port, boundBy: pid) || exitCode.withLockedValue { $0 } != nil
+                }
+            } catch {
+                if process.isRunning { process.terminate() }
+                throw TestError.sippNotReady(port: port)
+            }
+            if exitCode.withLockedValue({ $0 }) == nil {
+                self.port = port
+                self.process = process
+                self.exitCode = exitCode
+                return
+            }
+            guard attempt < 3 else {
+                throw TestError.sippExitedAtStart(scenario, status: exitCode.withLockedValue { $0 } ?? -1, attempts: attempt)
+            }
+            attempt += 1
         }
     }
 
