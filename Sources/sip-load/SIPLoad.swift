@@ -8,7 +8,8 @@ import SIPUserAgent
 ///     sip-load --target sip:127.0.0.1:5060 --rate 1000 --duration 10 [--max-in-flight 20000] [--agents N]
 ///              [--talk-ms 0] [--drain 10] [--host 127.0.0.1] [--floor 1]
 ///
-/// `--floor 1` places the same calls without waihu's SIP stack, on one event loop (see `TransportFloor`).
+/// `--floor 1` places the same calls without waihu's SIP stack, on one event loop (see `TransportFloor`);
+/// it takes `--target` as an IP address and ignores `--agents`, `--talk-ms` and `--max-in-flight`.
 ///
 /// Exits 0 when every attempted call succeeded and at least 99% of the planned calls were attempted.
 @main
@@ -23,7 +24,7 @@ struct SIPLoad {
         }
         guard let targetText = arguments["target"], let target = try? SIPURI(parsing: targetText),
               let rate = arguments["rate"].flatMap(Double.init), rate > 0
-        else { fail("usage: sip-load --target sip:HOST:PORT --rate CPS [--duration S] [--max-in-flight N] [--agents N] [--talk-ms MS] [--drain S] [--host HOST]") }
+        else { fail("usage: sip-load --target sip:HOST:PORT --rate CPS [--duration S] [--max-in-flight N] [--agents N] [--talk-ms MS] [--drain S] [--host HOST] [--floor 1]") }
         let plan = LoadPlan(
             target: target, callsPerSecond: rate,
             duration: .milliseconds(Int((arguments["duration"].flatMap(Double.init) ?? 10) * 1000)),

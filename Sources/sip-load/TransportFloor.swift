@@ -67,8 +67,16 @@ enum TransportFloor {
         /// Makes this run's Call-IDs differ from an earlier run's against the same UAS.
         private let runToken = UInt64.random(in: 1...UInt64.max)
 
+        private enum Stage: UInt8 {
+            case invited, hungUp, done
+        }
+
+        /// Each call's stage, by call number (from 1).
+        private var stages: [Stage]
+
         init(planned: Int, callsPerSecond: Double, remote: SocketAddress, host: String, target: String) {
             self.report = Report(planned: planned)
+            self.stages = Array(repeating: .invited, count: planned + 1)
             self.callsPerSecond = callsPerSecond
             self.remote = remote
             self.host = host
@@ -113,12 +121,19 @@ enum TransportFloor {
                 guard status == 200, let call = Self.number(after: callIDMarker, in: bytes),
                       let cseq = Self.range(after: cseqMarker, in: bytes)
                 else { return }
+                guard stages.indices.contains(call) else { return }
                 if bytes[cseq].contains(UInt8(ascii: "B")) {
+                    // A retransmitted 200 to the BYE counts its call once.
+                    guard stages[call] == .hungUp else { return }
+                    stages[call] = .done
                     report.succeeded += 1
                     if report.succeeded == report.planned { finish() }
                 } else if let to = Self.range(after: toMarker, in: bytes) {
                     let toLine = UnsafeRawBufferPointer(rebasing: bytes[to])
+                    // RFC 3261 §13.2.2.4: every 200 to the INVITE is ACKed; the call is hung up once.
                     send(ack, call, toLine)
+                    guard stages[call] == .invited else { return }
+                    stages[call] = .hungUp
                     send(bye, call, toLine)
                 }
             }

@@ -16,7 +16,7 @@ enum TestError: Error, CustomStringConvertible {
     case sippMissing(String)
     case scenarioMissing(String)
     case sippNotReady(port: Int)
-    case sippExitedAtStart(String, status: Int32, attempts: Int)
+    case sippExitedAtStart(String, status: Int32, attempts: Int, directory: String)
     case sippTimedOut(String)
     case timedOut(String)
 
@@ -25,8 +25,8 @@ enum TestError: Error, CustomStringConvertible {
         case .sippMissing(let path): "sipp is not at \(path); install it (apt-get install sip-tester) or set SIPP to its path"
         case .scenarioMissing(let name): "scenario \(name).xml is not in the test bundle"
         case .sippNotReady(let port): "sipp did not bind 127.0.0.1:\(port)"
-        case .sippExitedAtStart(let scenario, let status, let attempts):
-            "sipp \(scenario) exited with status \(status) before binding its port, \(attempts) times (SIP_TEST_KEEP=1 keeps its error log)"
+        case .sippExitedAtStart(let scenario, let status, let attempts, let directory):
+            "sipp \(scenario) exited with status \(status) before binding its port, \(attempts) times; its error log is in \(directory)"
         case .sippTimedOut(let scenario): "sipp \(scenario) did not finish in time"
         case .timedOut(let what): "timed out waiting for \(what)"
         }
@@ -153,7 +153,8 @@ final class Sipp: Sendable {
                 return
             }
             guard attempt < 3 else {
-                throw TestError.sippExitedAtStart(scenario, status: exitCode.withLockedValue { $0 } ?? -1, attempts: attempt)
+                throw TestError.sippExitedAtStart(
+                    scenario, status: exitCode.withLockedValue { $0 } ?? -1, attempts: attempt, directory: directory.path)
             }
             attempt += 1
         }
