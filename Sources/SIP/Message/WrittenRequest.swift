@@ -30,9 +30,11 @@ struct RequestFields: Hashable, Sendable {
 extension SIPRequest {
     /// A request written as bytes: `fields`, then `trailer` (the serialized `trailerFields`), then `body`.
     /// Its parts are built from the same values only if read or changed.
+    ///
+    /// The values are consumed: the written request keeps them without copying their strings.
     static func written(
-        _ method: SIPMethod, uri: AnyURI, uriText: String, fields: RequestFields,
-        trailer: [UInt8] = [], trailerFields: SIPHeaders = SIPHeaders(), body: [UInt8] = []
+        _ method: SIPMethod, uri: consuming AnyURI, uriText: consuming String, fields: consuming RequestFields,
+        trailer: [UInt8] = [], trailerFields: consuming SIPHeaders = SIPHeaders(), body: consuming [UInt8] = []
     ) -> SIPRequest {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(uriText.utf8.count + fields.count + trailer.count + body.count + 64)
