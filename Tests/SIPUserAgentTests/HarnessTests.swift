@@ -10,8 +10,8 @@ struct HarnessTests {
     func portOwnership() async throws {
         let socket = try await TestUDPSocket()
         defer { Task { await socket.close() } }
-        #expect(isUDPPort(socket.port, boundBy: getpid()))
+        #expect(try await waitForUDPBind(pid: getpid(), port: socket.port, seconds: 5))
         // Another process (init) holds no socket on our port: a port some other socket took does not count.
-        #expect(!isUDPPort(socket.port, boundBy: 1))
+        #expect(try await !waitForUDPBind(pid: 1, port: socket.port, seconds: 0.5))
     }
 }

@@ -47,23 +47,25 @@ func freeUDPPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Whether process `pid` has a socket bound to UDP `port`. /proc/net/udp gives the inode of the socket
-/// bound there (nothing is sent to it) and the process's descriptors name their sockets by inode, so a
-/// socket another process bound to the port, between `freeUDPPort()` and the child's bind, does not count.
-func isUDPPort(_ port: Int, boundBy pid: Int32) -> Bool {
-    guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
-    let suffix = String(format: ":%04X", port)
-    // Columns: sl, local_address, rem_address, st, tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, inode…
-    let sockets = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count > 9, fields[1].hasSuffix(suffix) else { return nil }
-        return "socket:[\(fields[9])]"
-    })
-    guard !sockets.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else {
-        return false
-    }
-    return descriptors.contains { descriptor in
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")).map(sockets.contains) ?? false
+/// `scripts/wait-udp-bind`, which the benchmark and the test script use too.
+private let waitUDPBindScript = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("scripts/wait-udp-bind")
+
+/// Waits until process `pid` has its own socket bound to UDP `port` (`scripts/wait-udp-bind`: a socket
+/// another process bound to the port, between `freeUDPPort()` and the child's bind, does not count).
+/// False when the process exits first or `seconds` pass.
+func waitForUDPBind(pid: Int32, port: Int, seconds: Double) async throws -> Bool {
+    let script = Process()
+    script.executableURL = waitUDPBindScript
+    script.arguments = [String(pid), String(port), String(seconds)]
+    return try await withCheckedThrowingContinuation { continuation in
+        script.terminationHandler = { continuation.resume(returning: $0.terminationStatus == 0) }
+        do {
+            try script.run()
+        } catch {
+            continuation.resume(throwing: error)
+        }
     }
 }
 
@@ -137,20 +139,17 @@ final class Sipp: Sendable {
                 exitCode.withLockedValue { $0 = process.terminationStatus }
             }
             try process.run()
-            let pid = process.processIdentifier
-            do {
-                try await waitUntil("sipp \(scenario) to bind \(port)") {
-                    isUDPPort(port, boundBy: pid) || exitCode.withLockedValue { $0 } != nil
-                }
-            } catch {
-                if process.isRunning { process.terminate() }
-                throw TestError.sippNotReady(port: port)
-            }
-            if exitCode.withLockedValue({ $0 }) == nil {
+            if try await waitForUDPBind(pid: process.processIdentifier, port: port, seconds: 20) {
                 self.port = port
                 self.process = process
                 self.exitCode = exitCode
                 return
+            }
+            // The wait also ends when sipp exits: let its exit be reported before telling the two apart.
+            try? await waitUntil("sipp \(scenario) to exit", timeout: .seconds(1)) { exitCode.withLockedValue { $0 } != nil }
+            guard exitCode.withLockedValue({ $0 }) != nil else {
+                if process.isRunning { process.terminate() }
+                throw TestError.sippNotReady(port: port)
             }
             guard attempt < 3 else {
                 throw TestError.sippExitedAtStart(
